@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// `npm run bench`: runs every benchmark (bench/xs/*.bench.ts on the XS test host, bench/node/*.bench.ts on
+// Node), collects their `BENCH {json}` lines and writes bench/report.md, one table per section.
+// Usage: node scripts/bench.mjs [substring ...]
+import { writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { cpus } from "node:os";
+import { root, say, capture, listFiles } from "./lib.mjs";
+import { setupAll } from "./setup.mjs";
+import { buildTs } from "./build.mjs";
+
+const XS_HOST = join(root, "hosts", "xs", "out", "idpgate-xs");
+const filters = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const selected = (path) => filters.length === 0 || filters.some((f) => path.includes(f));
+
+function parseRows(stdout, source) {
+  const rows = [];
+  for (const line of stdout.split("\n")) {
+    if (!line.startsWith("BENCH ")) continue;
+    try {
+      rows.push({ ...JSON.parse(line.slice(6)), source });
+    } catch {
+      throw new Error(`${source} printed a BENCH line that is not JSON: ${line}`);
+    }
+  }
+  return rows;
+}
+
+function table(rows) {
+  const columns = [];
+  for (const row of rows)
+    for (const key of Object.keys(row)) if (key !== "section" && key !== "source" && !columns.includes(key)) columns.push(key);
+  const cell = (v) => (v === undefined ? "" : typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v));
+  const out = [`| ${columns.join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`];
+  for (const row of rows) out.push(`| ${columns.map((c) => cell(row[c])).join(" | ")} |`);
+  return out.join("\n");
+}
+
+async function main() {
+  setupAll();
+  buildTs({ quiet: true });
+  const benches = [
+    ...listFiles(join(root, "build", "bench", "xs"), (p) => p.endsWith(".bench.js")).map((f) => ({ f, host: "xs" })),
+    ...listFiles(join(root, "build", "bench", "node"), (p) => p.endsWith(".bench.js")).map((f) => ({ f, host: "node" })),
+  ].filter((b) => selected(b.f));
+  const rows = [];
+  let failures = 0;
+  for (const { f, host } of benches) {
+    const source = relative(join(root, "build"), f).replace(/\.js$/, ".ts");
+    say(`bench ${source} (${host})`);
+    const result =
+      host === "xs" ? await capture(XS_HOST, [f], { timeoutMs: 600_000 }) : await capture(process.execPath, [f], { timeoutMs: 600_000 });
+    if (result.code !== 0) {
+      failures++;
+      say(`  FAILED (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-5).join(" | ")}`);
+      continue;
+    }
+    const found = parseRows(result.stdout, source);
+    for (const r of found) say(`  ${r.section} / ${r.name}`);
+    rows.push(...found);
+  }
+  const sections = [];
+  for (const r of rows) if (!sections.includes(r.section)) sections.push(r.section);
+  const parts = [
+    "# idpgate benchmark report",
+    "",
+    `Written by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${cpus()[0]?.model ?? "unknown CPU"}.`,
+    "XS rows: computrons (XS's deterministic instruction meter) and heap slots / chunk bytes on the XS test host",
+    "(the real XS 13 engine from @agoric/xsnap). Node rows: wall-clock figures from this machine, for ratios only.",
+    "",
+  ];
+  for (const s of sections) {
+    const sectionRows = rows.filter((r) => r.section === s);
+    parts.push(
+      `## ${s}`,
+      "",
+      table(sectionRows),
+      "",
+      `Source: ${[...new Set(sectionRows.map((r) => r.source))].map((x) => `\`${x}\``).join(", ")}`,
+      "",
+    );
+  }
+  writeFileSync(join(root, "bench", "report.md"), parts.join("\n"));
+  say(`wrote bench/report.md (${rows.length} rows, ${failures} failed benchmarks)`);
+  return failures === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    say(`bench failed: ${error.message}`);
+    process.exit(1);
+  },
+);

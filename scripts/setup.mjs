@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Set-up only: Debian packages, npm dependencies, the XS test host and the N-API DTLS addon.
+// Each step checks first and does nothing when its result is already there and up to date.
+// Usage: node scripts/setup.mjs [--quiet]
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { root, say, run, which, mtime, newest, listFiles } from "./lib.mjs";
+
+const quiet = process.argv.includes("--quiet");
+const note = (m) => {
+  if (!quiet) say(m);
+};
+
+/** Debian packages and how to tell each one is present. */
+const DEBIAN = [
+  { pkg: "build-essential", present: () => which("gcc") && which("make") && which("g++") },
+  { pkg: "libmbedtls-dev", present: () => existsSync("/usr/include/mbedtls/ssl.h") },
+  {
+    pkg: "libcoap3-bin",
+    present: () => ["coap-client-openssl", "coap-server-openssl", "coap-client-gnutls", "coap-server-gnutls"].every(which),
+  },
+  { pkg: "openssl", present: () => which("openssl") },
+  { pkg: "valgrind", present: () => which("valgrind") },
+  { pkg: "python3", present: () => which("python3") },
+];
+
+export function setupDebian() {
+  const missing = DEBIAN.filter((d) => !d.present()).map((d) => d.pkg);
+  if (missing.length === 0) return note("Debian packages: all present");
+  say(`installing Debian packages: ${missing.join(" ")}`);
+  const asRoot = process.getuid?.() === 0;
+  if (!asRoot && !which("sudo")) throw new Error(`missing Debian packages (${missing.join(", ")}) and neither root nor sudo is available`);
+  const apt = (args) => {
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    if (asRoot) run("apt-get", args, { env });
+    else run("sudo", ["-E", "apt-get", ...args], { env });
+  };
+  apt(["update", "-qq"]);
+  apt(["install", "-y", "-qq", "--no-install-recommends", ...missing]);
+  const still = DEBIAN.filter((d) => !d.present()).map((d) => d.pkg);
+  if (still.length > 0) throw new Error(`Debian packages still missing after install: ${still.join(", ")}`);
+}
+
+export function setupNpm() {
+  const stamp = join(root, "node_modules", ".package-lock.json");
+  const lock = join(root, "package-lock.json");
+  if (existsSync(stamp) && mtime(stamp) >= mtime(lock) && existsSync(join(root, "node_modules", "typescript"))) {
+    return note("npm dependencies: up to date");
+  }
+  say("installing npm dependencies (npm ci)");
+  run("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"]);
+}
+
+export function setupXsHost() {
+  const makefile = join(root, "hosts", "xs", "Makefile");
+  if (!existsSync(makefile)) throw new Error("hosts/xs/Makefile is missing");
+  const binary = join(root, "hosts", "xs", "out", "idpgate-xs");
+  if (!existsSync(binary)) say("building the XS test host from @agoric/xsnap's XS sources (about a minute, once)");
+  else note("XS test host: checking it is up to date");
+  run("make", ["-C", "hosts/xs", "-j2", "--no-print-directory", ...(quiet ? ["-s"] : [])]);
+}
+
+export function setupAddon() {
+  const dir = join(root, "hosts", "node", "native");
+  if (!existsSync(join(dir, "binding.gyp"))) throw new Error("hosts/node/native/binding.gyp is missing");
+  const outputs = listFiles(join(dir, "build", "Release"), (p) => p.endsWith(".node"));
+  const built = outputs.length > 0 ? Math.min(...outputs.map(mtime)) : 0;
+  const inputs = Math.max(
+    newest(["modules/dtls"], (p) => /\.(c|h)$/.test(p) && !p.includes("/xs/") && !p.includes("/test/")),
+    newest(["hosts/node/native"], (p) => /\.(c|h|gyp)$/.test(p) && !p.includes("/build/")),
+  );
+  if (built >= inputs && built > 0) return note("DTLS addon: up to date");
+  say("building the N-API DTLS addon (node-gyp, Debian's mbedtls)");
+  run("npx", ["--no-install", "node-gyp", "rebuild", "--directory", "hosts/node/native", "--loglevel=error"]);
+}
+
+export function setupAll() {
+  setupDebian();
+  setupNpm();
+  setupXsHost();
+  setupAddon();
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    setupAll();
+    note("set-up complete");
+  } catch (error) {
+    say(`set-up failed: ${error.message}`);
+    process.exit(1);
+  }
+}
