@@ -84,3 +84,8 @@ export function newest(dirs, keep = () => true) {
   for (const dir of dirs) for (const f of listFiles(join(root, dir), keep)) latest = Math.max(latest, mtime(f));
   return latest;
 }
+
+/** A tool installed in node_modules/.bin (no npx: it prints config warnings and may try the network). */
+export function bin(tool) {
+  return join(root, "node_modules", ".bin", tool);
+}

@@ -4,7 +4,7 @@
 // Usage: node scripts/setup.mjs [--quiet]
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { root, say, run, which, mtime, newest, listFiles } from "./lib.mjs";
+import { root, say, run, which, mtime, newest, listFiles, bin } from "./lib.mjs";
 
 const quiet = process.argv.includes("--quiet");
 const note = (m) => {
@@ -71,7 +71,7 @@ export function setupAddon() {
   );
   if (built >= inputs && built > 0) return note("DTLS addon: up to date");
   say("building the N-API DTLS addon (node-gyp, Debian's mbedtls)");
-  run("npx", ["--no-install", "node-gyp", "rebuild", "--directory", "hosts/node/native", "--loglevel=error"]);
+  run(bin("node-gyp"), ["rebuild", "--directory", "hosts/node/native", "--loglevel=error"]);
 }
 
 export function setupAll() {

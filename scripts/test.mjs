@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, availableParallelism } from "node:os";
 import { join, relative } from "node:path";
-import { root, say, run, capture, listFiles } from "./lib.mjs";
+import { root, say, run, capture, listFiles, bin } from "./lib.mjs";
 import { setupAll } from "./setup.mjs";
 import { buildTs } from "./build.mjs";
 
@@ -18,12 +18,24 @@ const isSuite = (p) => p.endsWith(".test.js");
 const isNodeOnly = (p) => p.endsWith(".node.test.js") || p.includes(`${join("build", "test", "node")}/`);
 const isXsOnly = (p) => p.endsWith(".xs.test.js");
 
+/** Static checks; each failure is reported and counted, and the suites still run. */
 function staticChecks() {
-  say("checking runtime-neutral code without Node types (tsc -p tsconfig.json)");
-  run("npx", ["--no-install", "tsc", "-p", "tsconfig.json"]);
-  say("lint (eslint) and format (prettier --check)");
-  run("npx", ["--no-install", "eslint", "--max-warnings=0", "."]);
-  run("npx", ["--no-install", "prettier", "--check", "--log-level=warn", "."]);
+  const checks = [
+    ["runtime-neutral code without Node types (tsc -p tsconfig.json)", "tsc", ["-p", "tsconfig.json"]],
+    ["lint (eslint)", "eslint", ["--max-warnings=0", "."]],
+    ["format (prettier --check)", "prettier", ["--check", "--log-level=warn", "."]],
+  ];
+  let failed = 0;
+  for (const [what, tool, args] of checks) {
+    say(`check: ${what}`);
+    try {
+      run(bin(tool), args);
+    } catch {
+      say(`check FAILED: ${what}`);
+      failed++;
+    }
+  }
+  return { passed: checks.length - failed, failed, skipped: 0 };
 }
 
 async function runNode(files) {
@@ -95,13 +107,14 @@ function line(c) {
 async function main() {
   setupAll();
   buildTs();
-  staticChecks();
+  const checks = staticChecks();
   const suites = listFiles(join(root, "build", "test"), isSuite).filter(selected);
   const node = await runNode(suites.filter((p) => !isXsOnly(p)));
   const xs = await runXs(suites.filter((p) => !isNodeOnly(p)));
+  say(`checks: ${line(checks)}`);
   say(`node: ${line(node)}`);
   say(`xs:   ${line(xs)}`);
-  const total = { passed: node.passed + xs.passed, failed: node.failed + xs.failed, skipped: node.skipped + xs.skipped };
+  const total = { passed: node.passed + xs.passed, failed: node.failed + xs.failed + checks.failed, skipped: node.skipped + xs.skipped };
   process.stdout.write(`${line(total)}\n`);
   return total.failed === 0 && total.passed > 0 ? 0 : 1;
 }

@@ -1,0 +1,316 @@
+/*
+ * The platform half of the idpgate XS test host: what the XS engine calls into.
+ *
+ * Memory model (see ../README.md "Memory model"). On an ESP32 the chunk heap and the slot heap are fixed
+ * blocks, and the modules are preloaded into flash, so their code and objects cost no RAM. Here modules are
+ * parsed and linked at run time, in the same heaps, so nothing is limited until JS calls
+ * xsHost.armMemoryLimits() (the test runner does, after importing the suite). Arming collects garbage and
+ * takes what is live as the baseline; from then on the live chunk bytes may exceed the baseline by at most
+ * --chunk-heap bytes and the live slots by at most --slot-heap slots. XS only asks the platform for more
+ * memory after a full (compacting) collection failed to free enough, so the limit is enforced where XS
+ * grows: fxAllocateChunks/fxAllocateSlots refuse to grow past it, and XS aborts with "memory full"
+ * exactly as a device would.
+ *
+ * Chunks live in one reserved address range committed page by page, so every growth extends the same XS
+ * block (as the single static heap of a device does) and fragmentation behaves as on a device.
+ */
+#include "host.h"
+#include "xsScript.h"
+
+#include <sys/mman.h>
+
+#define HOST_ARENA_RESERVE ((size_t)1 << 30)
+
+HostState gHost;
+
+static size_t _pageSize(void)
+{
+	static size_t size = 0;
+	if (!size)
+		size = (size_t)sysconf(_SC_PAGESIZE);
+	return size;
+}
+
+void fxCreateMachinePlatform(txMachine* the)
+{
+	the->promiseJobs = 0;
+	the->host = &gHost;
+}
+
+void fxDeleteMachinePlatform(txMachine* the)
+{
+}
+
+void* fxAllocateChunks(txMachine* the, txSize size)
+{
+	size_t needed, committed;
+	void* result;
+	if (size <= 0)
+		return C_NULL;
+	if (!gHost.arena) {
+		void* base = mmap(NULL, HOST_ARENA_RESERVE, PROT_NONE, MAP_PRIVATE | MAP_ANON, -1, 0);
+		if (base == MAP_FAILED)
+			return C_NULL;
+		gHost.arena = base;
+		gHost.arenaUsed = 0;
+		gHost.arenaCommitted = 0;
+	}
+	if (gHost.armed && !gHost.noLimit && ((size_t)size > gHost.chunkGrowthLeft))
+		return C_NULL;
+	needed = gHost.arenaUsed + (size_t)size;
+	if (needed > HOST_ARENA_RESERVE)
+		return C_NULL;
+	committed = (needed + _pageSize() - 1) & ~(_pageSize() - 1);
+	if (committed > gHost.arenaCommitted) {
+		if (mprotect(gHost.arena + gHost.arenaCommitted, committed - gHost.arenaCommitted, PROT_READ | PROT_WRITE))
+			return C_NULL;
+		gHost.arenaCommitted = committed;
+	}
+	result = gHost.arena + gHost.arenaUsed;
+	gHost.arenaUsed = needed;
+	if (gHost.armed && !gHost.noLimit)
+		gHost.chunkGrowthLeft -= (size_t)size;
+	return result;
+}
+
+void fxFreeChunks(txMachine* the, void* theChunks)
+{
+	/* All blocks live in the arena; it goes away with the process (hostFreeArena). */
+}
+
+void hostFreeArena(void)
+{
+	if (gHost.arena) {
+		munmap(gHost.arena, HOST_ARENA_RESERVE);
+		gHost.arena = NULL;
+	}
+}
+
+txSlot* fxAllocateSlots(txMachine* the, txSize theCount)
+{
+	/* The XS stack is allocated here too, once, at creation: never armed then. */
+	if (gHost.armed && !gHost.noLimit) {
+		if ((size_t)theCount > gHost.slotGrowthLeft)
+			return C_NULL;
+		gHost.slotGrowthLeft -= (size_t)theCount;
+	}
+	return (txSlot*)c_malloc((size_t)theCount * sizeof(txSlot));
+}
+
+void fxFreeSlots(txMachine* the, void* theSlots)
+{
+	c_free(theSlots);
+}
+
+void hostArmMemoryLimits(xsMachine* the)
+{
+	size_t liveChunks, liveSlots, freeChunks, freeSlots;
+	fxCollectGarbage(the);
+	liveChunks = (size_t)the->currentChunksSize;
+	liveSlots = (size_t)the->currentHeapCount;
+	freeChunks = (size_t)the->maximumChunksSize - liveChunks;
+	freeSlots = (size_t)the->maximumHeapCount - liveSlots;
+	/* Free space XS already holds stays usable; growth makes up the rest of the budget. If more is free
+	 * than the budget (large garbage during loading), the limit is looser by the difference: reported in
+	 * chunksLimit/slotsLimit of xsHost.memory(). */
+	gHost.chunkGrowthLeft = (gHost.chunkBudget > freeChunks) ? gHost.chunkBudget - freeChunks : 0;
+	gHost.slotGrowthLeft = (gHost.slotBudget > freeSlots) ? gHost.slotBudget - freeSlots : 0;
+	gHost.chunkLimit = liveChunks + ((gHost.chunkBudget > freeChunks) ? gHost.chunkBudget : freeChunks);
+	gHost.slotLimit = liveSlots + ((gHost.slotBudget > freeSlots) ? gHost.slotBudget : freeSlots);
+	the->minimumChunksSize = HOST_ARMED_CHUNK_INCREMENT;
+	the->minimumHeapCount = HOST_ARMED_SLOT_INCREMENT;
+	gHost.armed = 1;
+}
+
+void fxQueuePromiseJobs(txMachine* the)
+{
+	the->promiseJobs = 1;
+}
+
+/* XS strings are CESU-8: a character beyond U+FFFF is two 3-byte surrogates. Terminals want UTF-8. */
+void hostWrite(FILE* stream, const char* text)
+{
+	const uint8_t* p = (const uint8_t*)text;
+	while (*p) {
+		if ((p[0] == 0xED) && ((p[1] & 0xF0) == 0xA0) && ((p[2] & 0xC0) == 0x80)
+				&& (p[3] == 0xED) && ((p[4] & 0xF0) == 0xB0) && ((p[5] & 0xC0) == 0x80)) {
+			uint32_t high = 0xD000 | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+			uint32_t low = 0xD000 | ((uint32_t)(p[4] & 0x3F) << 6) | (p[5] & 0x3F);
+			uint32_t c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
+			fputc(0xF0 | (c >> 18), stream);
+			fputc(0x80 | ((c >> 12) & 0x3F), stream);
+			fputc(0x80 | ((c >> 6) & 0x3F), stream);
+			fputc(0x80 | (c & 0x3F), stream);
+			p += 6;
+		}
+		else
+			fputc(*p++, stream);
+	}
+}
+
+/* Appends the lines of an XS error stack that say where (without debug info XS only writes " at ()"). */
+static void _appendStack(const char* stack, char* buffer, size_t size)
+{
+	const char* line = c_strchr(stack, '\n'); /* the first line repeats String(error) */
+	while (line) {
+		const char* end;
+		size_t length, used;
+		line++;
+		end = c_strchr(line, '\n');
+		length = end ? (size_t)(end - line) : c_strlen(line);
+		used = c_strlen(buffer);
+		if (length && c_strncmp(line, " at ()", length) && (used + length + 2 < size)) {
+			buffer[used] = '\n';
+			c_memcpy(buffer + used + 1, line, length);
+			buffer[used + 1 + length] = 0;
+		}
+		line = end;
+	}
+}
+
+/* Writes String(value), then the useful lines of its `stack`, into buffer. Never throws. */
+void hostDescribe(xsMachine* the, xsSlot* value, char* buffer, size_t size)
+{
+	buffer[0] = 0;
+	xsBeginHost(the);
+	{
+		xsVars(2);
+		xsVar(0) = *value;
+		xsTry {
+			xsVar(1) = xsCall1(xsGlobal, xsID("String"), xsVar(0));
+			c_snprintf(buffer, size, "%s", xsToString(xsVar(1)));
+			if (xsTypeOf(xsVar(0)) == xsReferenceType) {
+				xsVar(1) = xsGet(xsVar(0), xsID("stack"));
+				if (xsTypeOf(xsVar(1)) == xsStringType)
+					_appendStack(xsToString(xsVar(1)), buffer, size);
+			}
+		}
+		xsCatch {
+			if (!buffer[0])
+				c_snprintf(buffer, size, "(value that cannot be printed)");
+		}
+	}
+	xsEndHost(the);
+}
+
+void fxAbort(txMachine* the, int status)
+{
+	static char message[4096];
+	int code = HOST_EXIT_ABORT;
+	fflush(stdout);
+	switch (status) {
+	case XS_NOT_ENOUGH_MEMORY_EXIT:
+		fprintf(stderr, "xs: memory full\n");
+		if (gHost.armed)
+			fprintf(stderr, "xs: chunks %ld bytes (limit %zu), slots %ld (limit %zu)\n",
+				(long)the->currentChunksSize, gHost.chunkLimit, (long)the->currentHeapCount, gHost.slotLimit);
+		code = HOST_EXIT_MEMORY_FULL;
+		break;
+	case XS_STACK_OVERFLOW_EXIT:
+		fprintf(stderr, "xs: stack overflow\n");
+		code = HOST_EXIT_STACK_OVERFLOW;
+		break;
+	case XS_UNHANDLED_EXCEPTION_EXIT:
+	case XS_UNHANDLED_REJECTION_EXIT: {
+		txSlot exception = mxException;
+		mxException = mxUndefined;
+		hostDescribe(the, &exception, message, sizeof(message));
+		fprintf(stderr, "xs: unhandled %s: ", (status == XS_UNHANDLED_EXCEPTION_EXIT) ? "exception" : "rejection");
+		hostWrite(stderr, message);
+		fputc('\n', stderr);
+		code = HOST_EXIT_ERROR;
+		break;
+	}
+	case XS_NO_MORE_KEYS_EXIT:
+		fprintf(stderr, "xs: not enough keys\n");
+		break;
+	case XS_TOO_MUCH_COMPUTATION_EXIT:
+		fprintf(stderr, "xs: too much computation\n");
+		break;
+	default:
+		fprintf(stderr, "xs: abort (%d)\n", status);
+		break;
+	}
+	fflush(stderr);
+	exit(code);
+}
+
+/*
+ * Modules. Specifiers are file paths: absolute ("/x/y.js") or relative to the importing module ("./y.js",
+ * "../z.js"; relative to the current directory for the entry). A module's ID is its real path, so one file
+ * is one module however it is reached. Bare specifiers ("node:test", "timer") are not found.
+ */
+txID fxFindModule(txMachine* the, txSlot* realm, txID moduleID, txSlot* slot)
+{
+	char name[C_PATH_MAX];
+	char path[C_PATH_MAX];
+	char real[C_PATH_MAX];
+	fxToStringBuffer(the, slot, name, sizeof(name));
+	if (name[0] == '/') {
+		c_snprintf(path, sizeof(path), "%s", name);
+	}
+	else if (!c_strncmp(name, "./", 2) || !c_strncmp(name, "../", 3)) {
+		char* slash;
+		if (moduleID == XS_NO_ID) {
+			if (!getcwd(path, sizeof(path)))
+				return XS_NO_ID;
+		}
+		else {
+			c_snprintf(path, sizeof(path), "%s", fxGetKeyName(the, moduleID));
+			slash = c_strrchr(path, '/');
+			if (!slash)
+				return XS_NO_ID;
+			*slash = 0;
+		}
+		if (c_strlen(path) + 1 + c_strlen(name) >= sizeof(path))
+			mxRangeError("module path too long");
+		c_strcat(path, "/");
+		c_strcat(path, (name[1] == '/') ? name + 2 : name);
+	}
+	else
+		return XS_NO_ID;
+	if (realpath(path, real))
+		return fxNewNameC(the, real);
+	return fxNewNameC(the, path); /* loading it fails: "module not found: <path>" */
+}
+
+static void _reportParserError(void* console, txString path, txInteger line, txString format, c_va_list arguments)
+{
+	if (path && line)
+		fprintf(stderr, "%s:%d: error: ", path, (int)line);
+	else
+		fprintf(stderr, "xs: syntax error: ");
+	vfprintf(stderr, format, arguments);
+	fputc('\n', stderr);
+}
+
+void fxLoadModule(txMachine* the, txSlot* module, txID moduleID)
+{
+	txString path = fxGetKeyName(the, moduleID);
+	txParser _parser;
+	txParser* parser = &_parser;
+	txParserJump jump;
+	txScript* script = C_NULL;
+#ifdef mxDebug
+	txUnsigned flags = mxDebugFlag;
+#else
+	txUnsigned flags = 0;
+#endif
+	FILE* file = fopen(path, "r");
+	if (!file)
+		mxURIError("module not found: %s", path);
+	fxInitializeParser(parser, the, the->parserBufferSize, the->parserTableModulo);
+	parser->firstJump = &jump;
+	parser->reportError = _reportParserError;
+	if (c_setjmp(jump.jmp_buf) == 0) {
+		parser->path = fxNewParserSymbol(parser, path);
+		fxParserTree(parser, file, (txGetter)fgetc, flags, C_NULL);
+		fxParserHoist(parser);
+		fxParserBind(parser);
+		script = fxParserCode(parser);
+	}
+	fclose(file);
+	fxTerminateParser(parser);
+	if (script)
+		fxResolveModule(the, module, moduleID, script, C_NULL, C_NULL);
+}
