@@ -1,15 +1,23 @@
 #!/usr/bin/env node
 // Compiles the TypeScript tree to build/ (after set-up, which it runs when needed).
-import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { root, say, run, bin } from "./lib.mjs";
+import { existsSync, rmSync } from "node:fs";
+import { join, relative } from "node:path";
+import { root, say, run, bin, listFiles } from "./lib.mjs";
 import { setupAll } from "./setup.mjs";
+
+/** Removes outputs whose source is gone, so test discovery never runs a deleted suite. */
+function pruneStale() {
+  const out = join(root, "build");
+  for (const file of listFiles(out, (p) => /\.(js|d\.ts)$/.test(p))) {
+    const source = join(root, relative(out, file)).replace(/(\.d)?\.ts$|\.js$/, ".ts");
+    if (!existsSync(source)) rmSync(file);
+  }
+}
 
 export function buildTs({ quiet = false } = {}) {
   if (!quiet) say("compiling TypeScript (tsc -p tsconfig.node.json)");
-  // A clean build: a stale .js whose .ts was deleted must not be picked up by test discovery.
-  rmSync(join(root, "build"), { recursive: true, force: true });
   run(bin("tsc"), ["-p", "tsconfig.node.json"]);
+  pruneStale();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

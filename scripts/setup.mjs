@@ -71,7 +71,9 @@ export function setupAddon() {
   );
   if (built >= inputs && built > 0) return note("DTLS addon: up to date");
   say("building the N-API DTLS addon (node-gyp, Debian's mbedtls)");
-  run(bin("node-gyp"), ["rebuild", "--directory", "hosts/node/native", "--loglevel=error"]);
+  // Build against the installed Node headers: this machine has no access to nodejs.org.
+  const nodedir = existsSync("/usr/include/node/node_api.h") ? ["--nodedir=/usr"] : [];
+  run(bin("node-gyp"), ["rebuild", "--directory", "hosts/node/native", "--loglevel=error", ...nodedir]);
 }
 
 export function setupAll() {

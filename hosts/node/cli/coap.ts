@@ -1,0 +1,142 @@
+/**
+ * `idpgate coap <get|post|put|delete> <url> [--payload TEXT | --payload-file F] [--content-format N]
+ *  [--accept N] [--non] [--block-size 16..1024] [--timeout MS] [-v]`
+ *
+ * Prints the response code ("2.05 Content") on the first line, then the payload. Exit codes: see
+ * exit-codes.ts.
+ */
+import { readFile } from "node:fs/promises";
+import { lookup } from "node:dns/promises";
+import { CoapClient, parseCoapUri, type CoapResponse, type MethodName } from "../../../src/coap/index.js";
+import { UdpLink } from "../udp-link.js";
+import { nodePorts } from "../ports.js";
+import { EXIT_USAGE, UsageError, exitCodeForError, exitCodeForResponse } from "./exit-codes.js";
+import type { Subcommand } from "./main.js";
+
+const USAGE =
+  "usage: idpgate coap <get|post|put|delete> <url> [--payload TEXT | --payload-file F] [--content-format N] [--accept N] [--non] [--block-size 16..1024] [--timeout MS] [-v]\n";
+
+interface Args {
+  method: MethodName;
+  url: string;
+  payload?: Uint8Array;
+  payloadFile?: string;
+  contentFormat?: number;
+  accept?: number;
+  confirmable: boolean;
+  blockSize?: number;
+  timeoutMs?: number;
+  verbose: boolean;
+}
+
+function uintArg(name: string, v: string | undefined, max: number): number {
+  if (v === undefined || !/^[0-9]+$/.test(v) || Number(v) > max) throw new UsageError(`${name} needs an integer 0..${max}`);
+  return Number(v);
+}
+
+export function parseArgs(argv: readonly string[]): Args {
+  const positional: string[] = [];
+  const a: Partial<Args> & { confirmable: boolean; verbose: boolean } = { confirmable: true, verbose: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = (): string | undefined => argv[++i];
+    switch (arg) {
+      case "--payload": {
+        const v = next();
+        if (v === undefined) throw new UsageError("--payload needs a value");
+        a.payload = new TextEncoder().encode(v);
+        break;
+      }
+      case "--payload-file": {
+        const v = next();
+        if (v === undefined) throw new UsageError("--payload-file needs a file");
+        a.payloadFile = v;
+        break;
+      }
+      case "--content-format":
+        a.contentFormat = uintArg(arg, next(), 65535);
+        break;
+      case "--accept":
+        a.accept = uintArg(arg, next(), 65535);
+        break;
+      case "--non":
+        a.confirmable = false;
+        break;
+      case "--block-size": {
+        const v = uintArg(arg, next(), 1024);
+        if (![16, 32, 64, 128, 256, 512, 1024].includes(v)) throw new UsageError("--block-size must be a power of two in 16..1024");
+        a.blockSize = v;
+        break;
+      }
+      case "--timeout":
+        a.timeoutMs = uintArg(arg, next(), 86_400_000);
+        break;
+      case "-v":
+      case "--verbose":
+        a.verbose = true;
+        break;
+      default:
+        if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
+        positional.push(arg);
+    }
+  }
+  if (positional.length !== 2) throw new UsageError("need a method and a URL");
+  const method = positional[0]!.toUpperCase();
+  if (method !== "GET" && method !== "POST" && method !== "PUT" && method !== "DELETE")
+    throw new UsageError(`unknown method ${positional[0]!}`);
+  if (a.payload !== undefined && a.payloadFile !== undefined) throw new UsageError("--payload and --payload-file exclude each other");
+  return { ...a, method, url: positional[1]! };
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function run(argv: readonly string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+    const uri = parseCoapUri(args.url);
+    if (uri.secure) throw new UsageError("coaps:// is not supported by this command yet (plain coap:// only)");
+    if (args.payloadFile !== undefined) args.payload = new Uint8Array(await readFile(args.payloadFile));
+  } catch (error) {
+    process.stderr.write(`idpgate coap: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const link = new UdpLink();
+  const client = new CoapClient(link, nodePorts(), {
+    resolve: async (host) => (await lookup(host)).address,
+    ...(args.payload !== undefined && args.payload.length > 65536 ? { maxBodyBytes: args.payload.length } : {}),
+  });
+  let response: CoapResponse;
+  try {
+    response = await client.request({
+      method: args.method,
+      url: args.url,
+      confirmable: args.confirmable,
+      ...(args.payload === undefined ? {} : { payload: args.payload }),
+      ...(args.contentFormat === undefined ? {} : { contentFormat: args.contentFormat }),
+      ...(args.accept === undefined ? {} : { accept: args.accept }),
+      ...(args.blockSize === undefined ? {} : { blockSize: args.blockSize }),
+      ...(args.timeoutMs === undefined ? {} : { timeoutMs: args.timeoutMs }),
+    });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    process.stderr.write(
+      `idpgate coap: ${typeof code === "string" ? `${code}: ` : ""}${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return exitCodeForError(error);
+  } finally {
+    client.close();
+  }
+  if (args.verbose) {
+    process.stderr.write(`code ${response.code} (${response.codeNumber}) type ${response.type} token ${hex(response.token)}\n`);
+    for (const n of response.optionNumbers()) process.stderr.write(`option ${n}\n`);
+    process.stderr.write(`payload ${response.payload.length} bytes\n`);
+  }
+  process.stdout.write(`${response.code}${response.codeName === "" ? "" : ` ${response.codeName}`}\n`);
+  if (response.payload.length > 0) process.stdout.write(response.payload);
+  return exitCodeForResponse(response.codeClass);
+}
+
+export const command: Subcommand = { summary: "send one CoAP request and print the answer", run };

@@ -1,0 +1,207 @@
+/**
+ * `CoapClient`: the thin driver that runs the sans-IO engine over the host's ports (datagram link,
+ * monotonic clock, timers, random). The same code runs on Node, the XS test host and Moddable.
+ *
+ * @example
+ * ```ts
+ * const client = new CoapClient(link, { clock, timers, random }, { resolve: (h) => lookup(h) });
+ * const r = await client.request({ method: "POST", url: "coap://127.0.0.1/idp/introspect",
+ *   contentFormat: 50, payload: body });
+ * console.log(r.code, r.text());
+ * ```
+ */
+import type { DatagramLink, Endpoint, MonotonicClock, RandomSource, TimerHandle, Timers } from "../ports.js";
+import { ArgumentError, IdpgateError } from "../errors.js";
+import { Method, type MethodName } from "./constants.js";
+import { CoapClientEngine } from "./engine.js";
+import type { EngineOptions } from "./engine-types.js";
+import { CoapExchangeError } from "./errors.js";
+import { OptionNumber, uintOption, type OptionValue } from "./options.js";
+import type { CoapResponse } from "./response.js";
+import { parseCoapUri, pathOptions, uriOptions } from "./uri.js";
+import { utf8Encode } from "./_utf8.js";
+
+/** The part of AbortSignal the client uses (src/ has no DOM types). */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener?(type: "abort", listener: () => void): void;
+  removeEventListener?(type: "abort", listener: () => void): void;
+}
+
+export interface ClientPorts {
+  readonly clock: MonotonicClock;
+  readonly timers: Timers;
+  readonly random: RandomSource;
+}
+
+export interface CoapClientOptions extends Omit<EngineOptions, "random"> {
+  /** Host name to numeric address (the host's resolver); required for URLs with names. */
+  readonly resolve?: (host: string) => Promise<string>;
+  /** Base for `path` requests: "coap://host:port". */
+  readonly baseUrl?: string;
+}
+
+export interface CoapRequest {
+  readonly method: MethodName | number;
+  /** Either a full coap:// URL or `path` (+ `query`) relative to `baseUrl` / `peer`. */
+  readonly url?: string;
+  readonly path?: string;
+  readonly query?: string;
+  /** Where to send a `path` request when there is no baseUrl. */
+  readonly peer?: Endpoint;
+  readonly contentFormat?: number;
+  readonly accept?: number;
+  readonly payload?: Uint8Array | string;
+  /** Extra options (ETag, If-Match, ...). */
+  readonly options?: readonly OptionValue[];
+  /** Default true (CON). */
+  readonly confirmable?: boolean;
+  readonly timeoutMs?: number;
+  /** Preferred block size for Block1/Block2, 16..1024. */
+  readonly blockSize?: number;
+  readonly signal?: AbortSignalLike;
+}
+
+interface Waiter {
+  resolve(r: CoapResponse): void;
+  reject(e: unknown): void;
+}
+
+export class CoapClient {
+  readonly engine: CoapClientEngine;
+  readonly #link: DatagramLink;
+  readonly #ports: ClientPorts;
+  readonly #options: CoapClientOptions;
+  readonly #waiters = new Map<number, Waiter>();
+  #timer: TimerHandle | undefined;
+  #timerAt: number | undefined;
+  #closed = false;
+
+  constructor(link: DatagramLink, ports: ClientPorts, options: CoapClientOptions = {}) {
+    this.#link = link;
+    this.#ports = ports;
+    this.#options = options;
+    this.engine = new CoapClientEngine({
+      ...options,
+      random: ports.random,
+      maxMessageSize: options.maxMessageSize ?? link.maxDatagramSize,
+    });
+    link.onDatagram((data, from) => {
+      if (this.#closed) return;
+      this.engine.handleDatagram(data, from, this.#ports.clock.now());
+      this.#pump();
+    });
+    link.onError(() => {
+      // Link failures surface as timeouts of the affected exchanges; nothing to do per datagram.
+    });
+  }
+
+  /** Sends a request and resolves with its response (any code), or rejects with a typed error. */
+  async request(req: CoapRequest): Promise<CoapResponse> {
+    if (this.#closed) throw new CoapExchangeError("coap.closed", "caller", "client is closed");
+    if (req.signal?.aborted === true) throw new CoapExchangeError("coap.cancelled", "caller", "request cancelled before it started");
+    const code = typeof req.method === "number" ? req.method : Method[req.method];
+    if (code === undefined) throw new ArgumentError("coap.bad_method", `unknown method ${String(req.method)}`);
+    const { peer, options } = await this.#target(req);
+    if (req.contentFormat !== undefined) options.push(uintOption(OptionNumber.CONTENT_FORMAT, req.contentFormat));
+    if (req.accept !== undefined) options.push(uintOption(OptionNumber.ACCEPT, req.accept));
+    if (req.options !== undefined) options.push(...req.options);
+    const payload = typeof req.payload === "string" ? utf8Encode(req.payload) : req.payload;
+    if (this.#closed) throw new CoapExchangeError("coap.closed", "caller", "client is closed");
+    const id = this.engine.submit(
+      {
+        peer,
+        code,
+        options,
+        ...(payload === undefined ? {} : { payload }),
+        ...(req.confirmable === undefined ? {} : { confirmable: req.confirmable }),
+        ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
+        ...(req.blockSize === undefined ? {} : { blockSize: req.blockSize }),
+      },
+      this.#ports.clock.now(),
+    );
+    const signal = req.signal;
+    const onAbort = (): void => {
+      this.engine.cancel(id, this.#ports.clock.now());
+      this.#pump();
+    };
+    signal?.addEventListener?.("abort", onAbort);
+    try {
+      return await new Promise<CoapResponse>((resolve, reject) => {
+        this.#waiters.set(id, { resolve, reject });
+        this.#pump();
+      });
+    } finally {
+      signal?.removeEventListener?.("abort", onAbort);
+    }
+  }
+
+  /** Fails every pending request with `coap.closed` and closes the link. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    for (const [id, w] of this.#waiters) {
+      this.#waiters.delete(id);
+      w.reject(new CoapExchangeError("coap.closed", "caller", "client closed"));
+    }
+    this.#link.close();
+  }
+
+  async #target(req: CoapRequest): Promise<{ peer: Endpoint; options: OptionValue[] }> {
+    if (req.url !== undefined) {
+      const uri = parseCoapUri(req.url);
+      return { peer: { address: await this.#resolve(uri.host, uri.hostIsLiteral), port: uri.port }, options: uriOptions(uri) };
+    }
+    if (req.path === undefined) throw new ArgumentError("coap.bad_request", "a request needs url or path");
+    const options: OptionValue[] = [];
+    let peer = req.peer;
+    if (peer === undefined) {
+      if (this.#options.baseUrl === undefined) throw new ArgumentError("coap.bad_request", "a path request needs peer or baseUrl");
+      const base = parseCoapUri(this.#options.baseUrl);
+      peer = { address: await this.#resolve(base.host, base.hostIsLiteral), port: base.port };
+      options.push(...uriOptions({ ...base, pathSegments: [], querySegments: [] }));
+    }
+    options.push(...pathOptions(req.path, req.query));
+    return { peer, options };
+  }
+
+  async #resolve(host: string, literal: boolean): Promise<string> {
+    if (literal) return host;
+    if (this.#options.resolve === undefined) throw new ArgumentError("coap.unresolved_host", `no resolver for host name ${host}`);
+    return this.#options.resolve(host);
+  }
+
+  /** Runs the engine's outputs: datagrams, then events, then the next timer (STYLE.md order). */
+  #pump(): void {
+    if (this.#closed) return;
+    for (let t = this.engine.pollTransmit(); t !== undefined; t = this.engine.pollTransmit()) {
+      try {
+        this.#link.send(t.datagram, t.to);
+      } catch {
+        // A failed send is a lost datagram; retransmission or the timeout takes over.
+      }
+    }
+    for (let e = this.engine.pollEvent(); e !== undefined; e = this.engine.pollEvent()) {
+      const w = this.#waiters.get(e.id);
+      if (w === undefined) continue;
+      this.#waiters.delete(e.id);
+      if (e.kind === "response") w.resolve(e.response);
+      else w.reject(e.error instanceof IdpgateError ? e.error : new CoapExchangeError("coap.internal", "internal", "unexpected error"));
+    }
+    const at = this.engine.pollTimeout();
+    if (at === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === undefined) return;
+    this.#timer = this.#ports.timers.schedule(Math.max(0, at - this.#ports.clock.now()), () => {
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      if (this.#closed) return;
+      this.engine.handleTimeout(this.#ports.clock.now());
+      this.#pump();
+    });
+  }
+}

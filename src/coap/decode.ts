@@ -1,0 +1,127 @@
+/**
+ * RFC 7252 §3 message decoder. Copies nothing: options are `{number, offset, length}` into the input
+ * and the token and payload are subarray views of it.
+ *
+ * ```
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Ver| T |  TKL  |      Code     |          Message ID           |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |   Token (if any, TKL bytes) ...
+ * |   Options (if any) ...
+ * |1 1 1 1 1 1 1 1|    Payload (if any) ...
+ * ```
+ *
+ * Only `CoapFormatError` leaves `decodeMessage`; a version other than 1 yields `null` (§3: silently ignore).
+ *
+ * @example
+ * ```ts
+ * const m = decodeMessage(Uint8Array.of(0x40, 0x01, 0x7d, 0x34)); // CON GET, MID 0x7d34
+ * m?.code; // 1
+ * ```
+ */
+import { COAP_VERSION, EMPTY_CODE, MAX_OPTIONS, MAX_TOKEN_LENGTH, type MessageType } from "./constants.js";
+import { CoapFormatError } from "./errors.js";
+import { readUint } from "./options.js";
+
+/** One option of a decoded message: its value is `bytes[offset, offset + length)`. */
+export interface OptionRef {
+  readonly number: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
+export interface DecodedMessage {
+  /** The input the offsets refer to. */
+  readonly bytes: Uint8Array;
+  readonly type: MessageType;
+  readonly code: number;
+  readonly messageId: number;
+  readonly token: Uint8Array;
+  /** In wire order, i.e. sorted by number. */
+  readonly options: readonly OptionRef[];
+  readonly payload: Uint8Array;
+}
+
+export interface DecodeOptions {
+  /** Default MAX_OPTIONS. */
+  readonly maxOptions?: number;
+}
+
+const EMPTY: Uint8Array = new Uint8Array(0);
+
+/**
+ * Decodes one datagram. Returns null for a version other than 1 (to be silently ignored).
+ * @throws CoapFormatError for anything malformed.
+ */
+export function decodeMessage(bytes: Uint8Array, options?: DecodeOptions): DecodedMessage | null {
+  const len = bytes.length;
+  if (len >= 1 && bytes[0]! >> 6 !== COAP_VERSION) return null;
+  if (len < 4) throw new CoapFormatError("coap.truncated_header", `datagram of ${len} bytes is shorter than the 4-byte header`);
+  const b0 = bytes[0]!;
+  const type = ((b0 >> 4) & 3) as MessageType;
+  const tkl = b0 & 15;
+  const code = bytes[1]!;
+  const messageId = (bytes[2]! << 8) | bytes[3]!;
+  if (tkl > MAX_TOKEN_LENGTH) throw new CoapFormatError("coap.bad_token_length", `token length ${tkl} is reserved`);
+  if (code === EMPTY_CODE) {
+    // §4.1: an Empty message has nothing after the header.
+    if (len !== 4 || tkl !== 0) throw new CoapFormatError("coap.bad_empty_message", "empty message (0.00) with token, options or payload");
+    return { bytes, type, code, messageId, token: EMPTY, options: [], payload: EMPTY };
+  }
+  if (4 + tkl > len) throw new CoapFormatError("coap.truncated_token", `token of ${tkl} bytes runs past the datagram`);
+  const token = bytes.subarray(4, 4 + tkl);
+  const max = options?.maxOptions ?? MAX_OPTIONS;
+  const refs: OptionRef[] = [];
+  let payload: Uint8Array = EMPTY;
+  let i = 4 + tkl;
+  let number = 0;
+  while (i < len) {
+    const b = bytes[i]!;
+    i++;
+    if (b === 0xff) {
+      if (i === len) throw new CoapFormatError("coap.empty_payload_after_marker", "payload marker followed by a zero-length payload");
+      payload = bytes.subarray(i);
+      break;
+    }
+    let delta = b >> 4;
+    let olen = b & 15;
+    // §3.1: nibble 13 = 1 extended byte (+13), 14 = 2 bytes (+269), 15 reserved.
+    if (delta === 15) throw new CoapFormatError("coap.bad_option_delta", "option delta nibble 15 outside the payload marker");
+    if (olen === 15) throw new CoapFormatError("coap.bad_option_length", "option length nibble 15 is reserved");
+    if (delta >= 13) {
+      const n = delta - 12;
+      if (i + n > len) throw new CoapFormatError("coap.truncated_option", "extended option delta runs past the datagram");
+      delta = readUint(bytes, i, n) + (n === 1 ? 13 : 269);
+      i += n;
+    }
+    if (olen >= 13) {
+      const n = olen - 12;
+      if (i + n > len) throw new CoapFormatError("coap.truncated_option", "extended option length runs past the datagram");
+      olen = readUint(bytes, i, n) + (n === 1 ? 13 : 269);
+      i += n;
+    }
+    if (i + olen > len) throw new CoapFormatError("coap.truncated_option", `option value of ${olen} bytes runs past the datagram`);
+    number += delta;
+    if (number > 0xffff) throw new CoapFormatError("coap.bad_option_number", `option number ${number} exceeds 65535`);
+    if (refs.length >= max) throw new CoapFormatError("coap.too_many_options", `more than ${max} options`);
+    refs.push({ number, offset: i, length: olen });
+    i += olen;
+  }
+  return { bytes, type, code, messageId, token, options: refs, payload };
+}
+
+/** The first option `number` of `m`, or undefined. */
+export function findOption(m: DecodedMessage, number: number): OptionRef | undefined {
+  for (const o of m.options) {
+    if (o.number === number) return o;
+    if (o.number > number) break;
+  }
+  return undefined;
+}
+
+/** The value bytes of an option (a view into the message). */
+export function optionValue(m: DecodedMessage, ref: OptionRef): Uint8Array {
+  return m.bytes.subarray(ref.offset, ref.offset + ref.length);
+}
