@@ -87,7 +87,20 @@ function describeError(error: unknown): string {
   return show(error);
 }
 
-export const assert = {
+/** Declared as an interface so `assert.ok` narrows types (TS2775 needs an explicit annotation). */
+export interface Assert {
+  ok(value: unknown, message?: string): asserts value;
+  equal<T>(actual: T, expected: T, message?: string): void;
+  notEqual<T>(actual: T, expected: T, message?: string): void;
+  deepEqual(actual: unknown, expected: unknown, message?: string): void;
+  secretEqual(actual: unknown, expected: unknown, message?: string): void;
+  bytesEqual(actual: Uint8Array, expected: Uint8Array | readonly number[], message?: string): void;
+  throws(fn: () => unknown, expected?: ErrorMatch, message?: string): unknown;
+  rejects(work: Promise<unknown> | (() => Promise<unknown>), expected?: ErrorMatch, message?: string): Promise<unknown>;
+  fail(message: string): never;
+}
+
+export const assert: Assert = {
   ok(value: unknown, message = "expected a truthy value"): asserts value {
     if (!value) throw new AssertionError(message);
   },
