@@ -49,7 +49,9 @@ async function main() {
     const source = relative(join(root, "build"), f).replace(/\.js$/, ".ts");
     say(`bench ${source} (${host})`);
     const result =
-      host === "xs" ? await capture(XS_HOST, ["--stack", "1024", f], { timeoutMs: 600_000 }) : await capture(process.execPath, [f], { timeoutMs: 600_000 });
+      host === "xs"
+        ? await capture(XS_HOST, ["--stack", "1024", f], { timeoutMs: 600_000 })
+        : await capture(process.execPath, [f], { timeoutMs: 600_000 });
     if (result.code !== 0) {
       failures++;
       say(`  FAILED (exit ${result.code}): ${result.stderr.trim().split("\n").slice(-5).join(" | ")}`);

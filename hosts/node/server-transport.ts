@@ -4,9 +4,9 @@
  * the gate example listen through these.
  */
 import dgram from "node:dgram";
-import { performance } from "node:perf_hooks";
 import type { Endpoint } from "../../src/ports.js";
-import { DtlsServer, type DtlsServerOptions } from "./dtls/server.js";
+import { DtlsServerSocket } from "./dtls/dtls-server-socket.js";
+import type { DtlsServerOptions } from "./dtls/server.js";
 
 export interface ServerTransport {
   readonly port: number;
@@ -51,63 +51,21 @@ export async function listenUdp(port: number, address = "127.0.0.1"): Promise<Se
 }
 
 /** DTLS 1.2 (coaps://) through modules/dtls: cookies, many peers, bounded sessions, idle expiry. */
-export async function listenDtls(port: number, address: string, options: DtlsServerOptions, log: TransportLog = () => {}): Promise<ServerTransport> {
-  const socket = await bind(port, address);
-  const dtls = new DtlsServer(options);
-  let receiver: (data: Uint8Array, from: Endpoint) => void = () => {};
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-
-  const pump = (): void => {
-    for (let ev = dtls.pollEvent(); ev !== undefined; ev = dtls.pollEvent()) {
-      if (ev.type === "transmit") socket.send(ev.data, ev.peer.port, ev.peer.address);
-      else if (ev.type === "data") receiver(ev.data, ev.peer);
-      else if (ev.type === "connected") log(`dtls: ${ev.peer.address}:${ev.peer.port} connected`);
-      else log(`dtls: ${ev.peer.address}:${ev.peer.port} closed${ev.error ? ` (${ev.error.code})` : ""}`);
-    }
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    const next = dtls.pollTimeout();
-    if (next !== undefined && !closed) {
-      timer = setTimeout(() => {
-        timer = undefined;
-        if (closed) return;
-        dtls.handleTimeout(performance.now());
-        pump();
-      }, Math.max(0, next - performance.now()));
-    }
-  };
-
-  socket.on("message", (msg, rinfo) => {
-    if (closed) return;
-    try {
-      dtls.handleDatagram(view(msg), { address: rinfo.address, port: rinfo.port }, performance.now());
-    } catch (error) {
-      log(`dtls: refused ${rinfo.address}:${rinfo.port}: ${(error as { code?: string }).code ?? (error as Error).message}`);
-    }
-    pump();
-  });
-
+export async function listenDtls(
+  port: number,
+  address: string,
+  options: DtlsServerOptions,
+  log: TransportLog = () => {},
+): Promise<ServerTransport> {
+  const socket = await DtlsServerSocket.listen({ ...options, port, address });
+  const name = (p: Endpoint | undefined): string => (p === undefined ? "socket" : `${p.address}:${p.port}`);
+  socket.onConnection((peer) => log(`dtls: ${name(peer)} connected`));
+  socket.onClose((peer, error) => log(`dtls: ${name(peer)} closed${error ? ` (${error.code})` : ""}`));
+  socket.onError((error, peer) => log(`dtls: ${name(peer)}: ${(error as { code?: string }).code ?? error.message}`));
   return {
-    port: socket.address().port,
-    send: (datagram, to) => {
-      if (closed) return;
-      try {
-        dtls.write(datagram, to, performance.now());
-      } catch (error) {
-        log(`dtls: cannot answer ${to.address}:${to.port}: ${(error as { code?: string }).code ?? (error as Error).message}`);
-      }
-      pump();
-    },
-    onDatagram: (r) => {
-      receiver = r;
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      dtls.free();
-      await new Promise<void>((resolve) => socket.close(() => resolve()));
-    },
+    port: socket.port,
+    send: (datagram, to) => socket.send(datagram, to),
+    onDatagram: (receiver) => socket.onDatagram(receiver),
+    close: async () => socket.close(),
   };
 }

@@ -91,9 +91,7 @@ export class CoapClient {
       this.engine.handleDatagram(data, from, this.#ports.clock.now());
       this.#pump();
     });
-    link.onError(() => {
-      // Link failures surface as timeouts of the affected exchanges; nothing to do per datagram.
-    });
+    link.onError((error) => this.#linkFailed(error));
   }
 
   /** Sends a request and resolves with its response (any code), or rejects with a typed error. */
@@ -134,6 +132,26 @@ export class CoapClient {
     } finally {
       signal?.removeEventListener?.("abort", onAbort);
     }
+  }
+
+  /**
+   * A link failure (DTLS alert, handshake failure, socket error) fails the pending requests at once with
+   * `coap.link_failed` and the link's error as `cause`, instead of leaving them to time out.
+   */
+  #linkFailed(error: Error): void {
+    if (this.#closed) return;
+    const now = this.#ports.clock.now();
+    const code = (error as { code?: unknown }).code;
+    for (const [id, w] of this.#waiters) {
+      this.#waiters.delete(id);
+      this.engine.cancel(id, now);
+      w.reject(
+        new CoapExchangeError("coap.link_failed", "environment", `the link failed: ${typeof code === "string" ? code : error.message}`, {
+          cause: error,
+        }),
+      );
+    }
+    this.#pump();
   }
 
   /** Fails every pending request with `coap.closed` and closes the link. Safe to call twice. */

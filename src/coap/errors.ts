@@ -20,7 +20,8 @@
  *
  * Exchange errors (`CoapExchangeError`): `coap.timeout` (environment), `coap.reset` (peer),
  * `coap.cancelled` (caller), `coap.queue_full` (caller), `coap.block_mismatch` (peer),
- * `coap.etag_changed` (environment), `coap.body_too_large` (environment), `coap.closed` (caller).
+ * `coap.etag_changed` (environment), `coap.body_too_large` (environment), `coap.closed` (caller),
+ * `coap.link_failed` (environment: the datagram link reported a failure; the cause is attached).
  */
 import { IdpgateError, type Fault } from "../errors.js";
 

@@ -147,7 +147,15 @@ export class CoapServerEngine {
       }
     }
     const cacheKey = `${from.address}|${from.port}|${m.code}|${path.join("/")}`;
-    const pending: Pending = { peer: from, type: m.type as MessageType, messageId: m.messageId, token: m.token.slice(), dedupKey, cacheKey, szx };
+    const pending: Pending = {
+      peer: from,
+      type: m.type as MessageType,
+      messageId: m.messageId,
+      token: m.token.slice(),
+      dedupKey,
+      cacheKey,
+      szx,
+    };
     if (blockNum > 0) {
       const cached = this.#blocks.get(cacheKey);
       if (cached !== undefined && cached.expires > now) return this.#answer(pending, cached.answer, cached.etag, blockNum, now);
@@ -200,8 +208,15 @@ export class CoapServerEngine {
 
   #reply(p: Pending, a: { code: number; payload?: Uint8Array }, options: OptionValue[], now: number): void {
     const type = p.type === MessageType.CON ? MessageType.ACK : MessageType.NON;
-    const messageId = p.type === MessageType.CON ? p.messageId : (this.#nextId++ & 0xffff);
-    const bytes = this.#send(p.peer, { type, code: a.code, messageId, token: p.token, options, ...(a.payload && a.payload.length > 0 ? { payload: a.payload } : {}) });
+    const messageId = p.type === MessageType.CON ? p.messageId : this.#nextId++ & 0xffff;
+    const bytes = this.#send(p.peer, {
+      type,
+      code: a.code,
+      messageId,
+      token: p.token,
+      options,
+      ...(a.payload && a.payload.length > 0 ? { payload: a.payload } : {}),
+    });
     // The reply is kept so a retransmitted CON gets the same answer again (§4.5).
     const entry = this.#dedup.lookup(p.dedupKey, now);
     if (entry !== undefined) entry.reply = bytes;
@@ -209,7 +224,20 @@ export class CoapServerEngine {
   }
 
   #reject(m: DecodedMessage, from: Endpoint, dedupKey: string, now: number, code: number): void {
-    this.#reply({ peer: from, type: m.type as MessageType, messageId: m.messageId, token: m.token.slice(), dedupKey, cacheKey: "", szx: this.#maxSzx }, { code }, [], now);
+    this.#reply(
+      {
+        peer: from,
+        type: m.type as MessageType,
+        messageId: m.messageId,
+        token: m.token.slice(),
+        dedupKey,
+        cacheKey: "",
+        szx: this.#maxSzx,
+      },
+      { code },
+      [],
+      now,
+    );
   }
 
   #send(to: Endpoint, fields: Parameters<typeof encodeMessageToBytes>[0]): Uint8Array {

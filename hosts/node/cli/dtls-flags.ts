@@ -11,7 +11,8 @@ import { readFileSync } from "node:fs";
 import type { DtlsOptions } from "../dtls/options.js";
 import { UsageError } from "./exit-codes.js";
 
-export const DTLS_USAGE = "[--psk-id ID --psk KEY | --ca FILE | --pin sha256:HEX | --pin-spki sha256:HEX] [--cert FILE --key FILE] [--server-name NAME]";
+export const DTLS_USAGE =
+  "[--psk-id ID --psk KEY | --ca FILE | --pin sha256:HEX | --pin-spki sha256:HEX] [--cert FILE --key FILE] [--server-name NAME]";
 
 export interface DtlsFlags {
   pskId?: string;
@@ -84,7 +85,8 @@ export function dtlsOptions(flags: DtlsFlags, role: "client" | "server", default
   if ((flags.pskId === undefined) !== (flags.psk === undefined)) throw new UsageError("--psk-id and --psk go together");
   if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError("--cert and --key go together");
   const psk = flags.pskId !== undefined && flags.psk !== undefined ? { psk: { identity: flags.pskId, key: flags.psk } } : {};
-  const own = flags.cert !== undefined && flags.key !== undefined ? { cert: read(flags.cert, "certificate"), key: read(flags.key, "key") } : {};
+  const own =
+    flags.cert !== undefined && flags.key !== undefined ? { cert: read(flags.cert, "certificate"), key: read(flags.key, "key") } : {};
   if (role === "server") {
     if (flags.pskId === undefined && flags.cert === undefined) throw new UsageError("a DTLS server needs --psk-id/--psk or --cert/--key");
     return { ...psk, ...own, ...(flags.ca === undefined ? {} : { ca: read(flags.ca, "CA file") }) };

@@ -95,7 +95,9 @@ async function run(argv: readonly string[]): Promise<number> {
   const provider = new Provider({ store, clients: args.clients, log, ...(args.faults === undefined ? {} : { faults: args.faults }) });
   let transport;
   try {
-    transport = args.plain ? await listenUdp(args.port, args.bind) : await listenDtls(args.port, args.bind, dtlsOptions(args.dtls, "server"), log);
+    transport = args.plain
+      ? await listenUdp(args.port, args.bind)
+      : await listenDtls(args.port, args.bind, dtlsOptions(args.dtls, "server"), log);
   } catch (error) {
     process.stderr.write(`idpgate idp: ${(error as Error).message}\n${error instanceof UsageError ? USAGE : ""}`);
     return EXIT_USAGE;

@@ -13,6 +13,8 @@ export interface Subcommand {
 const COMMANDS: Readonly<Record<string, () => Promise<Subcommand>>> = {
   coap: async () => (await import("./coap.js")).command,
   idp: async () => (await import("./idp.js")).command,
+  introspect: async () => (await import("./introspect.js")).command,
+  verify: async () => (await import("./verify.js")).command,
 };
 
 function usage(): string {

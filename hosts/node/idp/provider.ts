@@ -117,7 +117,9 @@ export class Provider {
     const id = `req-${(++this.#requests).toString(36)}-${randomBytes(3).toString("hex")}`;
     const answer = this.#withFaults(id, request);
     const what = answer.drop ? "dropped" : `${Math.floor(answer.code / 32)}.${String(answer.code % 32).padStart(2, "0")}`;
-    this.#log(`${request.peer} ${methodName(request.method)} /${request.path} -> ${what}${answer.delayMs ? ` after ${answer.delayMs} ms` : ""} ${id}`);
+    this.#log(
+      `${request.peer} ${methodName(request.method)} /${request.path} -> ${what}${answer.delayMs ? ` after ${answer.delayMs} ms` : ""} ${id}`,
+    );
     return answer;
   }
 
@@ -215,7 +217,11 @@ function parseBody(request: ProviderRequest): Body {
 }
 
 function badRequest(description: string): ProviderAnswer {
-  return { code: Code.BAD_REQUEST, contentFormat: CONTENT_FORMAT_JSON, payload: json({ error: "BAD_REQUEST", error_description: description }) };
+  return {
+    code: Code.BAD_REQUEST,
+    contentFormat: CONTENT_FORMAT_JSON,
+    payload: json({ error: "BAD_REQUEST", error_description: description }),
+  };
 }
 
 function serverError(id: string): ProviderAnswer {

@@ -19,7 +19,8 @@ export function requireTool(name: string): void {
 }
 
 export function requireAddon(): void {
-  if (!existsSync(ADDON_PATH)) throw new Error(`DTLS addon not built: run \`npx node-gyp rebuild --directory hosts/node/native\` (${ADDON_PATH})`);
+  if (!existsSync(ADDON_PATH))
+    throw new Error(`DTLS addon not built: run \`npx node-gyp rebuild --directory hosts/node/native\` (${ADDON_PATH})`);
 }
 
 export interface Peer {
@@ -107,6 +108,9 @@ export interface Pki {
   readonly serverKey: string;
   readonly clientCert: string;
   readonly clientKey: string;
+  /** A CA-signed "localhost" certificate valid only on 2020-01-01, and its key. */
+  readonly expiredCert: string;
+  readonly expiredKey: string;
   /** file paths of the same */
   readonly files: { ca: string; otherCa: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string };
   cleanup(): void;
@@ -121,20 +125,88 @@ export function makePki(): Pki {
   const key = (name: string): void => ossl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`);
   const ca = (name: string, cn: string): void => {
     key(name);
-    ossl("req", "-x509", "-new", "-key", `${name}.key`, "-subj", `/CN=${cn}`, "-days", "2", "-sha256", "-out", `${name}.pem`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+    ossl(
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      `${name}.key`,
+      "-subj",
+      `/CN=${cn}`,
+      "-days",
+      "2",
+      "-sha256",
+      "-out",
+      `${name}.pem`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
   };
   const leaf = (name: string, cn: string, san: string): void => {
     key(name);
     ossl("req", "-new", "-key", `${name}.key`, "-subj", `/CN=${cn}`, "-out", `${name}.csr`);
     execFileSync("sh", ["-c", `printf 'subjectAltName=${san}\\nbasicConstraints=CA:FALSE\\n' > ${name}.ext`], { cwd: dir });
-    ossl("x509", "-req", "-in", `${name}.csr`, "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-sha256",
-      "-extfile", `${name}.ext`, "-out", `${name}.pem`);
+    ossl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-sha256",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    );
+  };
+  /** A leaf for "localhost" that expired in 2020 (`openssl ca` is the 3.0 tool that takes explicit dates). */
+  const expired = (name: string): void => {
+    key(name);
+    ossl("req", "-new", "-key", `${name}.key`, "-subj", "/CN=localhost", "-out", `${name}.csr`);
+    execFileSync(
+      "sh",
+      [
+        "-c",
+        "touch index.txt && echo 1000 > serial.txt && printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\nnew_certs_dir=.\\nserial=serial.txt\\n" +
+          "default_md=sha256\\npolicy=p\\n[p]\\ncommonName=supplied\\n[x]\\nsubjectAltName=DNS:localhost\\n' > ca.cnf",
+      ],
+      { cwd: dir },
+    );
+    ossl(
+      "ca",
+      "-batch",
+      "-config",
+      "ca.cnf",
+      "-cert",
+      "ca.pem",
+      "-keyfile",
+      "ca.key",
+      "-in",
+      `${name}.csr`,
+      "-out",
+      `${name}.pem`,
+      "-startdate",
+      "20200101000000Z",
+      "-enddate",
+      "20200102000000Z",
+      "-extensions",
+      "x",
+      "-notext",
+    );
   };
   ca("ca", "idpgate test CA");
   ca("other-ca", "someone else");
   leaf("server", "localhost", "DNS:localhost,IP:127.0.0.1");
   leaf("client", "device-1", "DNS:device-1");
+  expired("expired");
   const read = (f: string): string => execFileSync("cat", [join(dir, f)]).toString();
   const files = {
     ca: join(dir, "ca.pem"),
@@ -152,6 +224,8 @@ export function makePki(): Pki {
     serverKey: read("server.key"),
     clientCert: read("client.pem"),
     clientKey: read("client.key"),
+    expiredCert: read("expired.pem"),
+    expiredKey: read("expired.key"),
     files,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
@@ -193,7 +267,12 @@ export function coapParse(msg: Uint8Array): { code: string; type: number; mid: n
     }
     i += l;
   }
-  return { code: `${code >> 5}.${String(code & 0x1f).padStart(2, "0")}`, type: (b0 >> 4) & 3, mid: ((msg[2] ?? 0) << 8) | (msg[3] ?? 0), payload: msg.slice(i + 1) };
+  return {
+    code: `${code >> 5}.${String(code & 0x1f).padStart(2, "0")}`,
+    type: (b0 >> 4) & 3,
+    mid: ((msg[2] ?? 0) << 8) | (msg[3] ?? 0),
+    payload: msg.slice(i + 1),
+  };
 }
 
 /** A piggybacked 2.05 answer to a CON request (ACK, same MID and token) carrying text. */

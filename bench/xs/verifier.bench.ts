@@ -1,0 +1,169 @@
+/**
+ * Verifier benchmarks for the XS test host (runtime-neutral; on Node the meter columns are -1).
+ *
+ * Rows (section "Verifier"):
+ *  - cache-hit verify (verifyCached): the hot path; must retain nothing (slotsRetained 0);
+ *  - cache-hit verify (await verify): the same through the promise API;
+ *  - cold verify, idpgate tokenizer: request encode + answer mapping + policy, no network;
+ *  - cold verify, JSON.parse: the same with JSON.stringify/JSON.parse, side by side;
+ *  - bytes per cache entry: heap growth over N cached tokens, divided by N.
+ *
+ * Uses the XS host's meter and heap API (hosts/xs/js/host.ts); on Node only the rows are printed.
+ */
+import { utf8Encode } from "../../src/json/index.js";
+import { AnswerMapper, encodeIntrospectionRequest, IntrospectionClaims, type Introspector } from "../../src/idp/index.js";
+import { decide, MutableDecision, Verifier } from "../../src/verifier/index.js";
+import { gc, isXsHost, memory, meter, print, resetMeter, resetPeaks, type XsMemory } from "../../hosts/xs/js/host.js";
+
+const onXs = isXsHost();
+
+function out(row: Record<string, string | number>): void {
+  const line = `BENCH ${JSON.stringify({ section: "Verifier", ...row })}`;
+  if (onXs) print(line);
+  else (globalThis as { console?: { log(s: string): void } }).console?.log(line);
+}
+
+function collect(): void {
+  if (onXs) gc();
+}
+
+// Two records allocated up front: reading the heap must not itself show up as retained memory.
+const BEFORE: XsMemory = { chunks: -1, chunksPeak: -1, slots: -1, slotsPeak: -1, chunksLimit: 0, slotsLimit: 0 };
+const AFTER: XsMemory = { chunks: -1, chunksPeak: -1, slots: -1, slotsPeak: -1, chunksLimit: 0, slotsLimit: 0 };
+
+function heap(into: XsMemory): XsMemory {
+  return onXs ? memory(into) : into;
+}
+
+const ANSWER = utf8Encode(
+  '{"active": true, "sub": "test.device.01", "scope": "tenant.demo refresh.token temp", "iss": "https://iot-idp.demo.apps.iothentix.com/", "exp": 4102444800}',
+);
+const TOKEN = "tok-" + "Qx7".repeat(32);
+
+let seed = 0x2545f491;
+const random = {
+  fill(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      bytes[i] = seed >>> 24;
+    }
+  },
+};
+const mono = {
+  t: 0,
+  now(): number {
+    return this.t;
+  },
+};
+const wall = {
+  now(): number {
+    return 1_700_000_000_000 + mono.t;
+  },
+};
+
+class InstantIdp implements Introspector {
+  readonly mapper = new AnswerMapper();
+  // Like a real transport, the answer arrives in a later job (on a fresh stack).
+  async introspect(): Promise<IntrospectionClaims> {
+    await undefined;
+    return this.mapper.map({ code: 65, contentFormat: 50, payload: ANSWER });
+  }
+}
+
+/** Runs `fn` n times under the meter; returns computrons per run and slots/chunks retained after gc. */
+async function measure(name: string, n: number, fn: () => void | Promise<void>): Promise<void> {
+  await fn(); // warm up: first-call allocations are not steady state
+  collect();
+  const before = heap(BEFORE);
+  if (onXs) {
+    resetPeaks();
+    resetMeter();
+  }
+  for (let i = 0; i < n; i++) {
+    // Await only asynchronous rows: an await of undefined would itself allocate.
+    const pending = fn();
+    if (pending !== undefined) await pending;
+  }
+  const computrons = onXs ? Math.round(meter() / n) : -1;
+  // Peak growth during the runs, before collecting: 0 means the loop allocated nothing at all.
+  const slotsPeakGrowth = onXs ? heap(AFTER).slotsPeak - before.slots : -1;
+  collect();
+  const after = heap(AFTER);
+  out({
+    name,
+    computrons,
+    slotsPeakGrowth,
+    slotsRetained: !onXs ? -1 : after.slots - before.slots,
+    chunksRetained: !onXs ? -1 : after.chunks - before.chunks,
+    runs: n,
+  });
+}
+
+async function main(): Promise<void> {
+  const verifier = new Verifier({ introspector: new InstantIdp(), clock: mono, wallClock: wall, random });
+  const req = { scope: "tenant.demo", issuer: "https://iot-idp.demo.apps.iothentix.com/" };
+  const decision = new MutableDecision();
+  await verifier.verify(TOKEN, req);
+
+  await measure("cache-hit verify (verifyCached)", 200, () => {
+    if (!verifier.verifyCached(TOKEN, req, decision) || !decision.allowed) throw new Error("expected a cache hit");
+  });
+  await measure("cache-hit verify (await verify)", 200, async () => {
+    if (!(await verifier.verify(TOKEN, req)).allowed) throw new Error("expected allowed");
+  });
+
+  const mapper = new AnswerMapper();
+  await measure("cold verify, idpgate tokenizer", 50, () => {
+    const body = encodeIntrospectionRequest(TOKEN, { clientId: "test.device.01" });
+    if (body.length === 0) throw new Error("empty body");
+    const claims = mapper.map({ code: 65, contentFormat: 50, payload: ANSWER });
+    if (!decide(claims, req, wall.now(), 5_000, decision).allowed) throw new Error("expected allowed");
+  });
+  await measure("cold verify, JSON.parse", 50, () => {
+    const body = JSON.stringify({ token: TOKEN, client_id: "test.device.01" });
+    if (body.length === 0) throw new Error("empty body");
+    let text = "";
+    for (let i = 0; i < ANSWER.length; i++) text += String.fromCharCode(ANSWER[i]!);
+    const parsed = JSON.parse(text) as { active?: unknown; sub?: unknown; scope?: unknown; iss?: unknown; exp?: unknown };
+    if (typeof parsed.active !== "boolean") throw new Error("malformed");
+    const claims = new IntrospectionClaims({
+      active: parsed.active,
+      sub: typeof parsed.sub === "string" ? parsed.sub : undefined,
+      scope: typeof parsed.scope === "string" ? parsed.scope : undefined,
+      iss: typeof parsed.iss === "string" ? parsed.iss : undefined,
+      exp: typeof parsed.exp === "number" ? parsed.exp : undefined,
+    });
+    if (!decide(claims, req, wall.now(), 5_000, decision).allowed) throw new Error("expected allowed");
+  });
+
+  // Bytes per cache entry: fill N entries with distinct tokens (claims from distinct answers).
+  const n = 32;
+  const fill = new Verifier({
+    introspector: new InstantIdp(),
+    clock: mono,
+    wallClock: wall,
+    random,
+    cacheEntries: n,
+    rate: { perSecond: 1000, burst: 1000 },
+  });
+  const tokens: string[] = [];
+  for (let i = 0; i < n; i++) tokens.push(`${TOKEN}-${i}`);
+  await fill.verify("warm-up");
+  fill.clear();
+  collect();
+  const before = heap(BEFORE);
+  for (const t of tokens) await fill.verify(t, req);
+  collect();
+  const after = heap(AFTER);
+  if (fill.stats().cacheSize !== n) throw new Error("cache not filled");
+  out({
+    name: "bytes per cache entry",
+    entries: n,
+    slotsPerEntry: !onXs ? -1 : (after.slots - before.slots) / n,
+    chunkBytesPerEntry: !onXs ? -1 : (after.chunks - before.chunks) / n,
+  });
+}
+
+// Run from a promise job, not from the module body: the measured calls then sit on a shallow stack, as
+// they would in a device's network callback (the XS host gives 512 slots, like an ESP32 build).
+await Promise.resolve().then(main);

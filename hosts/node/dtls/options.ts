@@ -1,0 +1,78 @@
+/**
+ * DTLS options as TypeScript callers write them, and their conversion to the addon's form.
+ * PSK keys are text (UTF-8 bytes) or `hex:00112233...`.
+ */
+import { DtlsError } from "./errors.js";
+import type { NativeOptions } from "./_native.js";
+
+export interface PskCredential {
+  readonly identity: string | Uint8Array;
+  /** The key: text, `hex:...`, or bytes. */
+  readonly key: string | Uint8Array;
+}
+
+export interface DtlsOptions {
+  /** Client: the one identity used; server: the identities accepted. */
+  readonly psk?: PskCredential | readonly PskCredential[];
+  /** Trusted CA certificates (PEM text or DER bytes). */
+  readonly ca?: string | Uint8Array;
+  /** Client: name the server certificate must carry (also sent as SNI). */
+  readonly serverName?: string;
+  /** Pin the server: SHA-256 of its certificate DER or of its SubjectPublicKeyInfo DER (hex or bytes). */
+  readonly pin?: { readonly kind: "cert" | "spki"; readonly sha256: string | Uint8Array };
+  /** Own certificate and key (server; optional client). */
+  readonly cert?: string | Uint8Array;
+  readonly key?: string | Uint8Array;
+  /** mbedtls suite names, e.g. "TLS-PSK-WITH-AES-128-CCM-8". Default: the CoAP CCM_8 suites. */
+  readonly suites?: readonly string[];
+  readonly mtu?: number;
+  /** Retransmission timer bounds (RFC 6347 4.2.4.1), ms. */
+  readonly handshakeTimeoutMinMs?: number;
+  readonly handshakeTimeoutMaxMs?: number;
+  /** The whole handshake must finish within this, ms (default 30000). */
+  readonly handshakeDeadlineMs?: number;
+  /** Ask for an RFC 9146 Connection ID (fails with dtls.unavailable on mbedtls 2.28). */
+  readonly connectionId?: boolean;
+}
+
+/** Decodes `hex:...` or UTF-8 text. */
+export function parseKey(key: string | Uint8Array): Uint8Array {
+  if (typeof key !== "string") return key;
+  if (key.startsWith("hex:")) {
+    const hex = key.slice(4);
+    if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) {
+      throw new DtlsError("dtls.bad_argument", "caller", "a hex: key needs an even number of hex digits");
+    }
+    const out = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    return out;
+  }
+  return new TextEncoder().encode(key);
+}
+
+function bytes(v: string | Uint8Array): Uint8Array {
+  return typeof v === "string" ? new TextEncoder().encode(v) : v;
+}
+
+export function toNative(role: "client" | "server", o: DtlsOptions): NativeOptions {
+  const n: NativeOptions = { role };
+  if (o.psk !== undefined) {
+    const list = Array.isArray(o.psk) ? (o.psk as readonly PskCredential[]) : [o.psk as PskCredential];
+    n.psk = list.map((p) => ({ identity: bytes(p.identity), key: parseKey(p.key) }));
+  }
+  if (o.ca !== undefined) n.ca = bytes(o.ca);
+  if (o.cert !== undefined) n.cert = bytes(o.cert);
+  if (o.key !== undefined) n.key = bytes(o.key);
+  if (o.serverName !== undefined) n.serverName = o.serverName;
+  if (o.pin !== undefined) {
+    const sha = typeof o.pin.sha256 === "string" ? parseKey(`hex:${o.pin.sha256.replace(/^hex:/, "").replace(/:/g, "")}`) : o.pin.sha256;
+    n.pin = { kind: o.pin.kind, sha256: sha };
+  }
+  if (o.suites !== undefined) n.suites = [...o.suites];
+  if (o.mtu !== undefined) n.mtu = o.mtu;
+  if (o.handshakeTimeoutMinMs !== undefined) n.hsMinMs = o.handshakeTimeoutMinMs;
+  if (o.handshakeTimeoutMaxMs !== undefined) n.hsMaxMs = o.handshakeTimeoutMaxMs;
+  if (o.handshakeDeadlineMs !== undefined) n.hsDeadlineMs = o.handshakeDeadlineMs;
+  if (o.connectionId === true) n.cid = true;
+  return n;
+}

@@ -1,0 +1,97 @@
+/**
+ * DtlsServer: the sans-IO server of modules/dtls: many peers keyed by "address:port", HelloVerifyRequest
+ * cookies, a bounded session count (dtls.session_limit) and idle expiry.
+ *
+ * Inputs: handleDatagram(bytes, from, now), handleTimeout(now). Outputs: pollEvent() returns, in order,
+ * { type: "transmit", to, data } (ciphertext to send), "connected", "data" (plaintext), "closed" (with error
+ * unless we closed it). pollTimeout() gives the next deadline.
+ */
+import type { Endpoint } from "../../../src/ports.js";
+import { loadAddon, type NativeServer } from "./_native.js";
+import { DtlsError, dtlsError, native } from "./errors.js";
+import { toNative, type DtlsOptions } from "./options.js";
+
+export interface DtlsServerOptions extends DtlsOptions {
+  /** Peers held at once; more are refused (default 8). */
+  readonly maxSessions?: number;
+  /** Drop a connected peer silent this long, ms (default 300000; 0 = never). */
+  readonly idleTimeoutMs?: number;
+}
+
+export type DtlsServerEvent =
+  | { readonly type: "transmit"; readonly peer: Endpoint; readonly data: Uint8Array }
+  | { readonly type: "connected"; readonly peer: Endpoint }
+  | { readonly type: "data"; readonly peer: Endpoint; readonly data: Uint8Array }
+  | { readonly type: "closed"; readonly peer: Endpoint; readonly error?: DtlsError };
+
+export function peerKey(e: Endpoint): string {
+  return `${e.address}|${e.port}`;
+}
+
+function parsePeer(key: string): Endpoint {
+  const i = key.lastIndexOf("|");
+  return { address: key.slice(0, i), port: Number(key.slice(i + 1)) };
+}
+
+export class DtlsServer {
+  readonly #s: NativeServer;
+  #freed = false;
+
+  constructor(options: DtlsServerOptions) {
+    const Addon = loadAddon();
+    this.#s = native(() => new Addon.Server(toNative("server", options), options.maxSessions ?? 8, options.idleTimeoutMs ?? 300_000));
+  }
+
+  /** Throws dtls.session_limit when `from` is new and there is no room. */
+  handleDatagram(bytes: Uint8Array, from: Endpoint, now: number): void {
+    if (this.#freed) return;
+    native(() => this.#s.feed(peerKey(from), bytes, Math.floor(now)));
+  }
+
+  handleTimeout(now: number): void {
+    if (!this.#freed) native(() => this.#s.handleTimeout(Math.floor(now)));
+  }
+
+  pollTimeout(): number | undefined {
+    if (this.#freed) return undefined;
+    const t = this.#s.nextTimeout();
+    return t < 0 ? undefined : t;
+  }
+
+  pollEvent(): DtlsServerEvent | undefined {
+    if (this.#freed) return undefined;
+    const ev = this.#s.poll();
+    if (ev === null) return undefined;
+    const peer = parsePeer(ev.peer);
+    const data = ev.data === undefined ? new Uint8Array(0) : new Uint8Array(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength);
+    switch (ev.kind) {
+      case "transmit":
+        return { type: "transmit", peer, data };
+      case "connected":
+        return { type: "connected", peer };
+      case "data":
+        return { type: "data", peer, data };
+      default:
+        return ev.code === undefined ? { type: "closed", peer } : { type: "closed", peer, error: dtlsError(ev) };
+    }
+  }
+
+  write(data: Uint8Array, to: Endpoint, now: number): void {
+    if (this.#freed) throw dtlsError({ code: "dtls.closed", fault: "caller" });
+    native(() => this.#s.write(peerKey(to), data, Math.floor(now)));
+  }
+
+  closePeer(peer: Endpoint, now: number): void {
+    if (!this.#freed) native(() => this.#s.closePeer(peerKey(peer), Math.floor(now)));
+  }
+
+  get sessionCount(): number {
+    return this.#freed ? 0 : this.#s.count();
+  }
+
+  free(): void {
+    if (this.#freed) return;
+    this.#freed = true;
+    this.#s.free();
+  }
+}

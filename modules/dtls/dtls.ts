@@ -1,0 +1,180 @@
+/**
+ * DtlsSession for XS (Moddable devices, the simulator, the XS test host): the sans-IO DTLS 1.2 session of
+ * modules/dtls (C, over mbedtls) as a native class written the Moddable way. C in modules/dtls/xs/dtls_xs.c.
+ *
+ * Same vocabulary as the Node wrapper (hosts/node/dtls/session.ts): handleDatagram(bytes, now),
+ * handleTimeout(now), pollTransmit(), pollTimeout(), pollEvent(); write(data, now); close(now); free().
+ * Peer and network failures end the session with a "closed" event carrying an IdpgateError (`dtls.*` code);
+ * misuse throws.
+ *
+ * @example
+ * ```ts
+ * const c = new DtlsSession({ role: "client", identity: bytes("dev"), key: keyBytes });
+ * c.start(Time.ticks);
+ * for (let d = c.pollTransmit(); d; d = c.pollTransmit()) udp.write(d, address, port);
+ * ```
+ */
+import { IdpgateError, type Fault } from "../../src/errors.js";
+import type {} from "./native.js";
+
+export interface DtlsSessionOptions {
+  readonly role: "client" | "server";
+  /** PSK identity and key bytes. */
+  readonly identity?: Uint8Array;
+  readonly key?: Uint8Array;
+  /** Trusted CA (PEM bytes), expected server name, own certificate and key (PEM bytes). */
+  readonly ca?: Uint8Array;
+  readonly serverName?: string;
+  readonly cert?: Uint8Array;
+  readonly certKey?: Uint8Array;
+  readonly mtu?: number;
+  readonly handshakeTimeoutMinMs?: number;
+  readonly handshakeTimeoutMaxMs?: number;
+  readonly handshakeDeadlineMs?: number;
+}
+
+export type DtlsState = "handshaking" | "connected" | "closed" | "failed";
+const STATES: readonly DtlsState[] = ["handshaking", "connected", "closed", "failed"];
+
+export type DtlsEvent =
+  | { readonly type: "connected" }
+  | { readonly type: "data"; readonly data: Uint8Array }
+  | { readonly type: "closed"; readonly error?: IdpgateError };
+
+/** The typed error of the DTLS layer on XS; `alert` is the TLS alert number received, or -1. */
+export class DtlsError extends IdpgateError {
+  readonly alert: number;
+  constructor(code: string, fault: Fault, message: string, alert = -1) {
+    super(code, fault, message);
+    this.name = "DtlsError";
+    this.alert = alert;
+  }
+}
+
+function toFault(v: unknown): Fault {
+  return v === "peer" || v === "caller" || v === "environment" ? v : "internal";
+}
+
+/** Runs a native call; an Error thrown by the binding (with .code) becomes a DtlsError. */
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const x = e as { code?: unknown; fault?: unknown; alert?: unknown };
+    if (typeof x.code === "string" && x.code.startsWith("dtls.")) {
+      const alert = typeof x.alert === "number" ? x.alert : -1;
+      throw new DtlsError(x.code, toFault(x.fault), alert >= 0 ? `${x.code} (alert ${alert})` : x.code, alert);
+    }
+    throw e;
+  }
+}
+
+export class DtlsSession extends Native("xs_dtls_session_destructor") {
+  #connectedReported = false;
+  #wasConnected = false;
+  #endReported = false;
+
+  constructor(o: DtlsSessionOptions) {
+    super();
+    call(() =>
+      native("xs_dtls_session_init").call(
+        this,
+        o.role === "client" ? 0 : 1,
+        o.identity,
+        o.key,
+        o.mtu,
+        o.handshakeTimeoutMinMs,
+        o.handshakeTimeoutMaxMs,
+        o.handshakeDeadlineMs,
+        o.ca,
+        o.serverName,
+        o.cert,
+        o.certKey,
+      ),
+    );
+  }
+
+  get state(): DtlsState {
+    return STATES[native("xs_dtls_session_state").call(this) as number] ?? "failed";
+  }
+
+  /** Why the session ended, if it did. */
+  get error(): DtlsError | undefined {
+    const code = native("xs_dtls_session_error").call(this) as string | undefined;
+    if (code === undefined) return undefined;
+    const alert = native("xs_dtls_session_alert").call(this) as number;
+    return new DtlsError(code, toFault(native("xs_dtls_error_fault")(code)), alert >= 0 ? `${code} (alert ${alert})` : code, alert);
+  }
+
+  /** Client: sends the ClientHello. */
+  start(now: number): void {
+    this.#guarded(() => native("xs_dtls_session_start").call(this, now));
+  }
+
+  handleDatagram(bytes: Uint8Array | ArrayBuffer, now: number): void {
+    this.#guarded(() => native("xs_dtls_session_feed").call(this, bytes, now));
+  }
+
+  handleTimeout(now: number): void {
+    this.#guarded(() => native("xs_dtls_session_handle_timeout").call(this, now));
+  }
+
+  pollTransmit(): Uint8Array | undefined {
+    const b = native("xs_dtls_session_poll_transmit").call(this) as ArrayBuffer | undefined;
+    return b === undefined ? undefined : new Uint8Array(b);
+  }
+
+  pollTimeout(): number | undefined {
+    const t = native("xs_dtls_session_next_timeout").call(this) as number;
+    return t < 0 ? undefined : t;
+  }
+
+  pollEvent(): DtlsEvent | undefined {
+    const state = this.state;
+    if (state === "connected") this.#wasConnected = true;
+    if (this.#wasConnected && !this.#connectedReported) {
+      this.#connectedReported = true;
+      return { type: "connected" };
+    }
+    const b = native("xs_dtls_session_read").call(this) as ArrayBuffer | undefined;
+    if (b !== undefined) return { type: "data", data: new Uint8Array(b) };
+    if ((state === "closed" || state === "failed") && !this.#endReported) {
+      this.#endReported = true;
+      const error = this.error;
+      return error === undefined ? { type: "closed" } : { type: "closed", error };
+    }
+    return undefined;
+  }
+
+  write(data: Uint8Array | ArrayBuffer, now: number): void {
+    call(() => native("xs_dtls_session_write").call(this, data, now));
+  }
+
+  /** Queues close_notify. */
+  close(now: number): void {
+    call(() => native("xs_dtls_session_close").call(this, now));
+  }
+
+  get maxPayload(): number {
+    return call(() => native("xs_dtls_session_max_payload").call(this) as number);
+  }
+
+  get suite(): string | undefined {
+    return call(() => native("xs_dtls_session_suite").call(this) as string | undefined);
+  }
+
+  /** Frees the C session now (the destructor would at collection); safe twice. */
+  free(): void {
+    native("xs_dtls_session_free").call(this);
+  }
+
+  #guarded(fn: () => unknown): void {
+    try {
+      call(fn);
+      if (this.state === "connected") this.#wasConnected = true;
+    } catch (e) {
+      if (e instanceof DtlsError && (this.state === "failed" || e.code === "dtls.closed")) return;
+      throw e;
+    }
+  }
+}

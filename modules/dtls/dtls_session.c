@@ -1,0 +1,1143 @@
+/*
+ * dtls_session.c: sans-IO DTLS 1.2 session over mbedtls. See dtls_session.h for the theory of operation.
+ *
+ * mbedtls is given memory callbacks instead of sockets: _bio_recv hands it the datagram being fed (one
+ * datagram per dtls_session_feed, RFC 6347 4.1.1: records never span datagrams), _bio_send queues what it
+ * writes, and _timer_set/_timer_get implement mbedtls_ssl_set_timer_cb over the caller's `now`.
+ * Version differences live in dtls_compat.h only.
+ */
+#include "dtls_session.h"
+#include "dtls_compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(ESP_PLATFORM)
+#include "esp_random.h"
+#elif defined(__linux__)
+#include <sys/random.h>
+#include <errno.h>
+#endif
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* errors                                                                                                 */
+
+typedef struct { int err; const char *code; const char *fault; } _err_row;
+
+static const _err_row _errors[] = {
+    { DTLS_ERR_ARGUMENT, "dtls.bad_argument", "caller" },
+    { DTLS_ERR_NO_MEMORY, "dtls.no_memory", "environment" },
+    { DTLS_ERR_STATE, "dtls.bad_state", "caller" },
+    { DTLS_ERR_BUFFER_TOO_SMALL, "dtls.buffer_too_small", "caller" },
+    { DTLS_ERR_TOO_BIG, "dtls.datagram_too_big", "caller" },
+    { DTLS_ERR_ENTROPY, "dtls.entropy", "environment" },
+    { DTLS_ERR_CONFIG, "dtls.bad_config", "caller" },
+    { DTLS_ERR_BAD_PSK, "dtls.bad_psk", "peer" },
+    { DTLS_ERR_UNKNOWN_IDENTITY, "dtls.unknown_identity", "peer" },
+    { DTLS_ERR_UNTRUSTED_CERT, "dtls.untrusted_certificate", "peer" },
+    { DTLS_ERR_EXPIRED_CERT, "dtls.expired_certificate", "peer" },
+    { DTLS_ERR_NAME_MISMATCH, "dtls.name_mismatch", "peer" },
+    { DTLS_ERR_BAD_CERT, "dtls.bad_certificate", "peer" },
+    { DTLS_ERR_HANDSHAKE_TIMEOUT, "dtls.handshake_timeout", "environment" },
+    { DTLS_ERR_PEER_CLOSED, "dtls.peer_closed", "peer" },
+    { DTLS_ERR_FATAL_ALERT, "dtls.fatal_alert", "peer" },
+    { DTLS_ERR_SESSION_LIMIT, "dtls.session_limit", "environment" },
+    { DTLS_ERR_NO_SHARED_CIPHER, "dtls.no_shared_cipher", "peer" },
+    { DTLS_ERR_PROTOCOL, "dtls.protocol_error", "peer" },
+    { DTLS_ERR_UNAVAILABLE, "dtls.unavailable", "caller" },
+    { DTLS_ERR_SESSION_INVALID, "dtls.session_invalid", "caller" },
+    { DTLS_ERR_CLOSED, "dtls.closed", "caller" },
+    { DTLS_ERR_UNKNOWN_PEER, "dtls.unknown_peer", "caller" },
+    { DTLS_ERR_IDLE_TIMEOUT, "dtls.idle_timeout", "environment" },
+    { DTLS_ERR_INTERNAL, "dtls.internal", "internal" },
+};
+
+static const _err_row *_find_error(int err)
+{
+    for (size_t i = 0; i < sizeof _errors / sizeof _errors[0]; i++)
+        if (_errors[i].err == err) return &_errors[i];
+    return NULL;
+}
+
+const char *dtls_error_code(int err)
+{
+    const _err_row *r = _find_error(err);
+    return r ? r->code : (err == 0 ? "dtls.ok" : "dtls.internal");
+}
+
+const char *dtls_error_fault(int err)
+{
+    const _err_row *r = _find_error(err);
+    return r ? r->fault : "internal";
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* entropy                                                                                                */
+
+int dtls_entropy(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+#if defined(ESP_PLATFORM)
+    esp_fill_random(out, len); /* hardware RNG; random only with RF on or the bootloader entropy source */
+    return 0;
+#elif defined(__linux__)
+    size_t done = 0;
+    for (int tries = 0; done < len && tries < 64; tries++) {
+        ssize_t n = getrandom(out + done, len - done, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return done == len ? 0 : -1;
+#else
+    (void)out; (void)len;
+    return -1; /* other ports install their hook with dtls_set_entropy */
+#endif
+}
+
+static dtls_entropy_fn _entropy_fn = dtls_entropy;
+static void *_entropy_ctx = NULL;
+
+void dtls_set_entropy(dtls_entropy_fn fn, void *ctx)
+{
+    _entropy_fn = fn ? fn : dtls_entropy;
+    _entropy_ctx = fn ? ctx : NULL;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* one CTR_DRBG for every config (an mbedtls 2.28 entropy context alone is ~38 KB on Debian), reference    */
+/* counted; seeded from the entropy hook in place when the first config is made. Single-threaded use.     */
+
+static struct {
+    int refs;
+#if !DTLS_COMPAT_MBEDTLS4
+    dtls_compat_entropy_ctx ectx;
+#endif
+    dtls_compat_rng rng;
+} _shared_rng;
+
+static dtls_compat_rng *_rng_acquire(void)
+{
+    if (_shared_rng.refs == 0) {
+#if !DTLS_COMPAT_MBEDTLS4
+        _shared_rng.ectx.fn = _entropy_fn;
+        _shared_rng.ectx.ctx = _entropy_ctx;
+        int ret = dtls_compat_rng_setup(&_shared_rng.rng, &_shared_rng.ectx);
+#else
+        int ret = dtls_compat_rng_setup(&_shared_rng.rng, NULL);
+#endif
+        if (ret != 0) {
+            dtls_compat_rng_free(&_shared_rng.rng);
+            return NULL;
+        }
+    }
+    _shared_rng.refs++;
+    return &_shared_rng.rng;
+}
+
+static void _rng_release(void)
+{
+    if (_shared_rng.refs > 0 && --_shared_rng.refs == 0) {
+        dtls_compat_rng_free(&_shared_rng.rng);
+        mbedtls_platform_zeroize(&_shared_rng, sizeof _shared_rng);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* configuration (shared by a server's sessions, reference counted)                                       */
+
+typedef struct _cfg {
+    int refs;
+    dtls_role role;
+    mbedtls_ssl_config conf;
+    dtls_compat_rng *rng;       /* the shared generator (_rng_acquire) */
+    struct _pki { mbedtls_x509_crt ca, own_cert; mbedtls_pk_context own_key; } *pki; /* only with certificates */
+    int has_ca;
+    int has_own;
+    mbedtls_ssl_cookie_ctx cookie;
+    int has_cookie;
+#if DTLS_COMPAT_HAS_CACHE
+    mbedtls_ssl_cache_context cache;
+    int has_cache;
+#endif
+    int suites[DTLS_MAX_SUITES + 1];
+    struct _psk_entry { uint8_t id[DTLS_MAX_IDENTITY_LEN]; size_t id_len; uint8_t key[DTLS_MAX_PSK_LEN]; size_t key_len; } *psks;
+    size_t psk_count;
+    char server_name[DTLS_MAX_SERVER_NAME + 1];
+    int has_server_name;
+    dtls_pin_kind pin_kind;
+    uint8_t pin[32];
+    uint16_t mtu;
+    uint32_t hs_deadline_ms;
+    int psk_only; /* only PSK suites: a handshake that stalls after our Finished means a key mismatch */
+} _cfg;
+
+static void _cfg_release(_cfg *c)
+{
+    if (c == NULL || --c->refs > 0) return;
+    mbedtls_ssl_config_free(&c->conf);
+    if (c->has_cookie) mbedtls_ssl_cookie_free(&c->cookie);
+#if DTLS_COMPAT_HAS_CACHE
+    if (c->has_cache) mbedtls_ssl_cache_free(&c->cache);
+#endif
+    if (c->pki) {
+        mbedtls_x509_crt_free(&c->pki->ca);
+        mbedtls_x509_crt_free(&c->pki->own_cert);
+        mbedtls_pk_free(&c->pki->own_key);
+        free(c->pki);
+    }
+    if (c->psks) {
+        mbedtls_platform_zeroize(c->psks, c->psk_count * sizeof *c->psks);
+        free(c->psks);
+    }
+    if (c->rng) _rng_release();
+    mbedtls_platform_zeroize(c, sizeof *c);
+    free(c);
+}
+
+/* Parses PEM (needs a terminating NUL, so a bounded copy is made) or DER into crt. */
+static int _parse_crt(mbedtls_x509_crt *crt, const uint8_t *data, size_t len)
+{
+    if (len == 0 || len > 65536) return DTLS_ERR_CONFIG;
+    if (data[0] == 0x30) return mbedtls_x509_crt_parse(crt, data, len) == 0 ? 0 : DTLS_ERR_CONFIG;
+    unsigned char *copy = malloc(len + 1);
+    if (copy == NULL) return DTLS_ERR_NO_MEMORY;
+    memcpy(copy, data, len);
+    copy[len] = 0;
+    int ret = mbedtls_x509_crt_parse(crt, copy, len + 1);
+    free(copy);
+    return ret == 0 ? 0 : DTLS_ERR_CONFIG;
+}
+
+static int _parse_key(_cfg *c, const uint8_t *data, size_t len)
+{
+    if (len == 0 || len > 16384) return DTLS_ERR_CONFIG;
+    unsigned char *copy = malloc(len + 1);
+    if (copy == NULL) return DTLS_ERR_NO_MEMORY;
+    memcpy(copy, data, len);
+    copy[len] = 0;
+    size_t plen = data[0] == 0x30 ? len : len + 1;
+    int ret = dtls_compat_pk_parse_key(&c->pki->own_key, copy, plen, c->rng);
+    mbedtls_platform_zeroize(copy, len + 1);
+    free(copy);
+    return ret == 0 ? 0 : DTLS_ERR_CONFIG;
+}
+
+/* Server PSK lookup (RFC 4279 2): unknown identity makes mbedtls send unknown_psk_identity. */
+static int _psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *id, size_t id_len)
+{
+    _cfg *c = (_cfg *)p;
+    for (size_t i = 0; i < c->psk_count; i++) {
+        if (c->psks[i].id_len == id_len && memcmp(c->psks[i].id, id, id_len) == 0)
+            return mbedtls_ssl_set_hs_psk(ssl, c->psks[i].key, c->psks[i].key_len);
+    }
+    return -1;
+}
+
+int dtls_suite_id(const char *name)
+{
+    if (name == NULL) return 0;
+    return mbedtls_ssl_get_ciphersuite_id(name);
+}
+
+static int _suite_is_psk(int id)
+{
+    const char *name = mbedtls_ssl_get_ciphersuite_name(id);
+    return name != NULL && strstr(name, "PSK") != NULL;
+}
+
+static int _cfg_new(_cfg **out, const dtls_options *o)
+{
+    int ret;
+    *out = NULL;
+    if (o->role != DTLS_ROLE_CLIENT && o->role != DTLS_ROLE_SERVER) return DTLS_ERR_ARGUMENT;
+    if (o->psk_count > DTLS_MAX_PSKS || (o->psk_count > 0 && o->psks == NULL)) return DTLS_ERR_ARGUMENT;
+    if (o->suite_count > DTLS_MAX_SUITES || (o->suite_count > 0 && o->suites == NULL)) return DTLS_ERR_ARGUMENT;
+    if (o->pin_kind != DTLS_PIN_NONE && o->pin_sha256 == NULL) return DTLS_ERR_ARGUMENT;
+    if ((o->ca_pem_len > 0 && o->ca_pem == NULL) || (o->cert_pem_len > 0 && o->cert_pem == NULL) ||
+        (o->key_pem_len > 0 && o->key_pem == NULL))
+        return DTLS_ERR_ARGUMENT;
+    if ((o->cert_pem_len > 0) != (o->key_pem_len > 0)) return DTLS_ERR_CONFIG;
+    if (o->mtu != 0 && (o->mtu < 256 || o->mtu > 16384)) return DTLS_ERR_ARGUMENT;
+    if (o->want_cid && !DTLS_COMPAT_HAS_CID) return DTLS_ERR_UNAVAILABLE;
+    if (o->want_cid) return DTLS_ERR_UNAVAILABLE; /* not wired yet even where mbedtls has RFC 9146 */
+
+    _cfg *c = calloc(1, sizeof *c);
+    if (c == NULL) return DTLS_ERR_NO_MEMORY;
+    c->refs = 1;
+    c->role = o->role;
+    mbedtls_ssl_config_init(&c->conf);
+    if (o->ca_pem_len > 0 || o->cert_pem_len > 0) {
+        c->pki = calloc(1, sizeof *c->pki);
+        if (c->pki == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
+        mbedtls_x509_crt_init(&c->pki->ca);
+        mbedtls_x509_crt_init(&c->pki->own_cert);
+        mbedtls_pk_init(&c->pki->own_key);
+    }
+    if (o->psk_count > 0) {
+        c->psks = calloc(o->psk_count, sizeof *c->psks);
+        if (c->psks == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
+    }
+
+    for (size_t i = 0; i < o->psk_count; i++) {
+        const dtls_psk *p = &o->psks[i];
+        if (p->identity == NULL || p->key == NULL || p->identity_len == 0 || p->identity_len > DTLS_MAX_IDENTITY_LEN ||
+            p->key_len == 0 || p->key_len > DTLS_MAX_PSK_LEN) {
+            ret = DTLS_ERR_ARGUMENT;
+            goto fail;
+        }
+        memcpy(c->psks[i].id, p->identity, p->identity_len);
+        c->psks[i].id_len = p->identity_len;
+        memcpy(c->psks[i].key, p->key, p->key_len);
+        c->psks[i].key_len = p->key_len;
+        c->psk_count = i + 1;
+    }
+    if (o->server_name != NULL) {
+        size_t n = strlen(o->server_name);
+        if (n == 0 || n > DTLS_MAX_SERVER_NAME) { ret = DTLS_ERR_ARGUMENT; goto fail; }
+        memcpy(c->server_name, o->server_name, n + 1);
+        c->has_server_name = 1;
+    }
+    c->pin_kind = o->pin_kind;
+    if (o->pin_kind != DTLS_PIN_NONE) memcpy(c->pin, o->pin_sha256, 32);
+    c->mtu = o->mtu ? o->mtu : DTLS_DEFAULT_MTU;
+    c->hs_deadline_ms = o->hs_deadline_ms ? o->hs_deadline_ms : DTLS_DEFAULT_HS_DEADLINE_MS;
+
+    c->rng = _rng_acquire();
+    if (c->rng == NULL) { ret = DTLS_ERR_ENTROPY; goto fail; }
+
+    if (o->ca_pem_len > 0) {
+        if ((ret = _parse_crt(&c->pki->ca, o->ca_pem, o->ca_pem_len)) != 0) goto fail;
+        c->has_ca = 1;
+    }
+    if (o->cert_pem_len > 0) {
+        if ((ret = _parse_crt(&c->pki->own_cert, o->cert_pem, o->cert_pem_len)) != 0) goto fail;
+        if ((ret = _parse_key(c, o->key_pem, o->key_pem_len)) != 0) goto fail;
+        c->has_own = 1;
+    }
+
+    int is_server = o->role == DTLS_ROLE_SERVER;
+    if (mbedtls_ssl_config_defaults(&c->conf, is_server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+                                    MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
+        ret = DTLS_ERR_INTERNAL;
+        goto fail;
+    }
+    dtls_compat_conf_dtls12(&c->conf);
+    dtls_compat_conf_rng(&c->conf, c->rng);
+
+    /* Suites: the CoAP CCM_8 ones by default, each only when its credentials are there. */
+    size_t n = 0;
+    int have_cert_auth = c->has_ca || c->pin_kind != DTLS_PIN_NONE;
+    if (o->suite_count > 0) {
+        for (size_t i = 0; i < o->suite_count; i++) {
+            if (mbedtls_ssl_ciphersuite_from_id(o->suites[i]) == NULL) { ret = DTLS_ERR_CONFIG; goto fail; }
+            c->suites[n++] = o->suites[i];
+        }
+    } else {
+        if (c->psk_count > 0) c->suites[n++] = DTLS_SUITE_PSK_AES_128_CCM_8;
+        if ((is_server && c->has_own) || (!is_server && have_cert_auth))
+            c->suites[n++] = DTLS_SUITE_ECDHE_ECDSA_AES_128_CCM_8;
+    }
+    if (n == 0) { ret = DTLS_ERR_CONFIG; goto fail; }
+    c->suites[n] = 0;
+    c->psk_only = 1;
+    for (size_t i = 0; i < n; i++)
+        if (!_suite_is_psk(c->suites[i])) c->psk_only = 0;
+    /* A certificate suite on a client with nothing to check the server against would trust anyone. */
+    if (!is_server && !c->psk_only && !have_cert_auth) { ret = DTLS_ERR_CONFIG; goto fail; }
+    mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
+
+    if (c->psk_count > 0) {
+        if (is_server) {
+            mbedtls_ssl_conf_psk_cb(&c->conf, _psk_cb, c);
+        } else if (mbedtls_ssl_conf_psk(&c->conf, c->psks[0].key, c->psks[0].key_len, c->psks[0].id,
+                                        c->psks[0].id_len) != 0) {
+            ret = DTLS_ERR_CONFIG;
+            goto fail;
+        }
+    }
+
+    if (is_server) {
+        mbedtls_ssl_conf_authmode(&c->conf, c->has_ca ? MBEDTLS_SSL_VERIFY_REQUIRED : MBEDTLS_SSL_VERIFY_NONE);
+    } else if (c->has_ca) {
+        mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+    } else if (c->pin_kind != DTLS_PIN_NONE) {
+        /* No CA: the pin check in _verify_cb decides; its failure is a fatal error even when OPTIONAL. */
+        mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+    } else {
+        mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
+    }
+    if (c->has_ca) mbedtls_ssl_conf_ca_chain(&c->conf, &c->pki->ca, NULL);
+    if (c->has_own && mbedtls_ssl_conf_own_cert(&c->conf, &c->pki->own_cert, &c->pki->own_key) != 0) {
+        ret = DTLS_ERR_CONFIG;
+        goto fail;
+    }
+
+    mbedtls_ssl_conf_handshake_timeout(&c->conf, o->hs_timeout_min_ms ? o->hs_timeout_min_ms : DTLS_DEFAULT_HS_MIN_MS,
+                                       o->hs_timeout_max_ms ? o->hs_timeout_max_ms : DTLS_DEFAULT_HS_MAX_MS);
+#if DTLS_COMPAT_HAS_ANTI_REPLAY
+    mbedtls_ssl_conf_dtls_anti_replay(&c->conf, MBEDTLS_SSL_ANTI_REPLAY_ENABLED);
+#endif
+    if (is_server) {
+        if (!o->no_cookies) {
+            mbedtls_ssl_cookie_init(&c->cookie);
+            c->has_cookie = 1;
+            if (dtls_compat_cookie_setup(&c->cookie, c->rng) != 0) { ret = DTLS_ERR_INTERNAL; goto fail; }
+            mbedtls_ssl_conf_dtls_cookies(&c->conf, mbedtls_ssl_cookie_write, mbedtls_ssl_cookie_check, &c->cookie);
+        } else {
+            mbedtls_ssl_conf_dtls_cookies(&c->conf, NULL, NULL, NULL);
+        }
+#if DTLS_COMPAT_HAS_CACHE
+        mbedtls_ssl_cache_init(&c->cache);
+        c->has_cache = 1;
+        mbedtls_ssl_cache_set_max_entries(&c->cache, 16);
+        mbedtls_ssl_conf_session_cache(&c->conf, &c->cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+#endif
+    }
+    *out = c;
+    return DTLS_OK;
+fail:
+    _cfg_release(c);
+    return ret;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* session                                                                                                */
+
+typedef struct _dgram {
+    struct _dgram *next;
+    size_t len;
+    uint8_t data[];
+} _dgram;
+
+typedef struct { _dgram *head, *tail; size_t count; } _queue;
+
+struct dtls_session {
+    _cfg *cfg;
+    mbedtls_ssl_context ssl;
+    dtls_state state;
+    int started;
+    uint64_t now;
+    uint64_t hs_deadline;
+    /* timer (mbedtls_ssl_set_timer_cb over the caller's clock) */
+    uint64_t t_start;
+    uint32_t t_int, t_fin;
+    /* the datagram being fed */
+    const uint8_t *in;
+    size_t in_len;
+    _queue tx, rx;
+    int err, alert, lib_err;
+    int pin_failed;
+    int hvr;                /* last feed made us send a HelloVerifyRequest */
+    uint32_t seen;          /* handshake states passed through (bit per state < 32) */
+    uint8_t peer_id[DTLS_MAX_PEER_ID];
+    size_t peer_id_len;
+    uint8_t *saved; size_t saved_len; /* session blob, taken once (gotcha 4) */
+    uint32_t tx_datagrams, tx_bytes, dropped;
+};
+
+static void _queue_clear(_queue *q)
+{
+    _dgram *d = q->head;
+    while (d != NULL) {
+        _dgram *next = d->next;
+        free(d);
+        d = next;
+    }
+    q->head = q->tail = NULL;
+    q->count = 0;
+}
+
+static void _queue_push(_queue *q, _dgram *d)
+{
+    d->next = NULL;
+    if (q->tail) q->tail->next = d; else q->head = d;
+    q->tail = d;
+    q->count++;
+}
+
+/* Pops the head into buf: 1, 0 when empty, DTLS_ERR_BUFFER_TOO_SMALL (kept, *len = needed). */
+static int _queue_pop(_queue *q, uint8_t *buf, size_t cap, size_t *len)
+{
+    _dgram *d = q->head;
+    if (d == NULL) { *len = 0; return 0; }
+    *len = d->len;
+    if (d->len > cap) return DTLS_ERR_BUFFER_TOO_SMALL;
+    if (d->len) memcpy(buf, d->data, d->len);
+    q->head = d->next;
+    if (q->head == NULL) q->tail = NULL;
+    q->count--;
+    free(d);
+    return 1;
+}
+
+static int _bio_send(void *ctx, const unsigned char *buf, size_t len)
+{
+    dtls_session *s = (dtls_session *)ctx;
+    if (s->tx.count >= DTLS_MAX_TX_QUEUE) { s->dropped++; return (int)len; } /* like a lost datagram */
+    _dgram *d = malloc(sizeof *d + len);
+    if (d == NULL) { s->dropped++; return (int)len; }
+    d->len = len;
+    memcpy(d->data, buf, len);
+    _queue_push(&s->tx, d);
+    s->tx_datagrams++;
+    s->tx_bytes += (uint32_t)len;
+    return (int)len;
+}
+
+static int _bio_recv(void *ctx, unsigned char *buf, size_t len)
+{
+    dtls_session *s = (dtls_session *)ctx;
+    if (s->in == NULL || s->in_len == 0) return MBEDTLS_ERR_SSL_WANT_READ;
+    size_t n = s->in_len;
+    const uint8_t *in = s->in;
+    s->in = NULL;
+    if (n > len) return MBEDTLS_ERR_SSL_WANT_READ; /* larger than our record buffer: dropped */
+    memcpy(buf, in, n);
+    return (int)n;
+}
+
+static void _timer_set(void *ctx, uint32_t int_ms, uint32_t fin_ms)
+{
+    dtls_session *s = (dtls_session *)ctx;
+    s->t_start = s->now;
+    s->t_int = int_ms;
+    s->t_fin = fin_ms;
+}
+
+static int _timer_get(void *ctx)
+{
+    dtls_session *s = (dtls_session *)ctx;
+    if (s->t_fin == 0) return -1;
+    uint64_t elapsed = s->now >= s->t_start ? s->now - s->t_start : 0;
+    if (elapsed >= s->t_fin) return 2;
+    if (elapsed >= s->t_int) return 1;
+    return 0;
+}
+
+/* Pins the server certificate (depth 0) when configured; otherwise leaves mbedtls's verdict alone. */
+static int _verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+    dtls_session *s = (dtls_session *)p;
+    _cfg *c = s->cfg;
+    if (c->pin_kind == DTLS_PIN_NONE) return 0;
+    if (depth > 0) {
+        if (!c->has_ca) *flags = 0; /* the pin, not a CA, decides */
+        return 0;
+    }
+    unsigned char hash[32];
+    int ret;
+    if (c->pin_kind == DTLS_PIN_CERT_SHA256) {
+        ret = dtls_compat_sha256(DTLS_COMPAT_CRT_RAW(crt).p, DTLS_COMPAT_CRT_RAW(crt).len, hash);
+    } else {
+        unsigned char der[200]; /* SubjectPublicKeyInfo of a P-256 key is 91 bytes */
+        int n = mbedtls_pk_write_pubkey_der(DTLS_COMPAT_CRT_PK(crt), der, sizeof der);
+        ret = n > 0 ? dtls_compat_sha256(der + sizeof der - n, (size_t)n, hash) : -1;
+    }
+    if (ret != 0 || memcmp(hash, c->pin, 32) != 0) {
+        s->pin_failed = 1;
+        return MBEDTLS_ERR_X509_FATAL_ERROR;
+    }
+    if (!c->has_ca) *flags &= ~(uint32_t)(MBEDTLS_X509_BADCERT_NOT_TRUSTED | MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    return 0;
+}
+
+static int _fail(dtls_session *s, int err, int lib_err)
+{
+    if (s->state != DTLS_STATE_FAILED) {
+        s->state = DTLS_STATE_FAILED;
+        s->err = err;
+        s->lib_err = lib_err;
+    }
+    return err;
+}
+
+static int _seen(const dtls_session *s, int state)
+{
+    return state >= 0 && state < 32 && (s->seen & (1u << state)) != 0;
+}
+
+/* A stalled handshake after our Finished went out, with PSK only, means the peer could not decrypt it:
+ * DTLS peers silently drop records that fail authentication (RFC 6347 4.1.2.7), so no alert comes. */
+static int _timeout_error(const dtls_session *s)
+{
+    if (s->cfg->psk_only) {
+        if (s->cfg->role == DTLS_ROLE_CLIENT && _seen(s, MBEDTLS_SSL_SERVER_CHANGE_CIPHER_SPEC)) return DTLS_ERR_BAD_PSK;
+        if (s->cfg->role == DTLS_ROLE_SERVER && _seen(s, MBEDTLS_SSL_CLIENT_FINISHED)) return DTLS_ERR_BAD_PSK;
+    }
+    return DTLS_ERR_HANDSHAKE_TIMEOUT;
+}
+
+/* Maps an mbedtls error to DTLS_ERR_*. If-chains, not a switch: codes alias on 4.x (gotcha 1). */
+static int _map_error(dtls_session *s, int ret)
+{
+    if (ret == MBEDTLS_ERR_SSL_TIMEOUT) return _timeout_error(s);
+    if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return DTLS_ERR_PEER_CLOSED;
+    if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED) return DTLS_ERR_NO_MEMORY;
+    if (s->pin_failed) return DTLS_ERR_UNTRUSTED_CERT;
+    if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
+        int a = DTLS_COMPAT_IN_MSG(&s->ssl)[1];
+        s->alert = a;
+        if (a == MBEDTLS_SSL_ALERT_MSG_UNKNOWN_PSK_IDENTITY) return DTLS_ERR_UNKNOWN_IDENTITY;
+        if (s->cfg->psk_only && (a == MBEDTLS_SSL_ALERT_MSG_DECRYPT_ERROR || a == MBEDTLS_SSL_ALERT_MSG_BAD_RECORD_MAC))
+            return DTLS_ERR_BAD_PSK;
+        if (a == MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE && !_seen(s, MBEDTLS_SSL_SERVER_HELLO_DONE) &&
+            s->cfg->role == DTLS_ROLE_CLIENT)
+            return DTLS_ERR_NO_SHARED_CIPHER;
+        return DTLS_ERR_FATAL_ALERT;
+    }
+#if defined(MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY)
+    if (ret == MBEDTLS_ERR_SSL_UNKNOWN_IDENTITY) return DTLS_ERR_UNKNOWN_IDENTITY;
+#endif
+#if defined(MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE) /* 3.x reports MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE instead */
+    if (ret == MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE) return DTLS_ERR_NO_SHARED_CIPHER;
+#endif
+    if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        uint32_t f = mbedtls_ssl_get_verify_result(&s->ssl);
+        if (f & MBEDTLS_X509_BADCERT_NOT_TRUSTED) return DTLS_ERR_UNTRUSTED_CERT;
+        if (f & (MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE)) return DTLS_ERR_EXPIRED_CERT;
+        if (f & MBEDTLS_X509_BADCERT_CN_MISMATCH) return DTLS_ERR_NAME_MISMATCH;
+        return DTLS_ERR_BAD_CERT;
+    }
+#if defined(MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED)
+    if (ret == MBEDTLS_ERR_SSL_CA_CHAIN_REQUIRED) return DTLS_ERR_CONFIG;
+#endif
+    if (ret <= -0x2000 && ret > -0x3000) return DTLS_ERR_BAD_CERT; /* other X509 errors */
+    if (ret == MBEDTLS_ERR_SSL_BAD_INPUT_DATA) return DTLS_ERR_INTERNAL;
+    return DTLS_ERR_PROTOCOL;
+}
+
+static void _set_transport_id(dtls_session *s)
+{
+    if (s->cfg->role == DTLS_ROLE_SERVER && s->peer_id_len > 0)
+        (void)mbedtls_ssl_set_client_transport_id(&s->ssl, s->peer_id, s->peer_id_len);
+}
+
+static int _read_app(dtls_session *s);
+
+static int _restart_server(dtls_session *s)
+{
+    if (mbedtls_ssl_session_reset(&s->ssl) != 0) return _fail(s, DTLS_ERR_INTERNAL, 0);
+    _set_transport_id(s);
+    s->seen = 0;
+    s->hs_deadline = s->now + s->cfg->hs_deadline_ms;
+    return 0;
+}
+
+static int _handshake(dtls_session *s)
+{
+    for (int i = 0; i < 64; i++) {
+        int st = DTLS_COMPAT_SSL_STATE(&s->ssl);
+        if (st == MBEDTLS_SSL_HANDSHAKE_OVER) break;
+        if (st >= 0 && st < 32) s->seen |= 1u << st;
+        int ret = mbedtls_ssl_handshake_step(&s->ssl);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) return DTLS_OK;
+        if (ret == MBEDTLS_ERR_SSL_HELLO_VERIFY_REQUIRED) {
+            s->hvr = 1; /* RFC 6347 4.2.1: the cookie went out; keep no state for this ClientHello */
+            return _restart_server(s);
+        }
+        if (ret != 0) return _fail(s, _map_error(s, ret), ret);
+    }
+    if (DTLS_COMPAT_SSL_STATE(&s->ssl) != MBEDTLS_SSL_HANDSHAKE_OVER) return DTLS_OK;
+    s->state = DTLS_STATE_CONNECTED;
+    s->t_fin = 0;
+    return _read_app(s);
+}
+
+/* Reads every complete record into the plaintext queue, one datagram per record. */
+static int _read_app(dtls_session *s)
+{
+    for (int i = 0; i < 64; i++) {
+        unsigned char probe;
+        int ret = mbedtls_ssl_read(&s->ssl, &probe, 0);
+        if (ret == MBEDTLS_ERR_SSL_WANT_READ || ret == MBEDTLS_ERR_SSL_WANT_WRITE) return DTLS_OK;
+        if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+            s->state = DTLS_STATE_CLOSED;
+            s->err = DTLS_ERR_PEER_CLOSED;
+            return DTLS_OK;
+        }
+#if defined(MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE) && defined(MBEDTLS_ERR_SSL_CLIENT_RECONNECT)
+        if (ret == MBEDTLS_ERR_SSL_CLIENT_RECONNECT && s->cfg->role == DTLS_ROLE_SERVER) {
+            /* RFC 6347 4.2.8: a new ClientHello from the same address; mbedtls kept it. */
+            _queue_clear(&s->rx);
+            s->state = DTLS_STATE_HANDSHAKING;
+            int r = _restart_server(s);
+            return r != 0 ? r : _handshake(s);
+        }
+#endif
+        if (ret < 0) return _fail(s, _map_error(s, ret), ret);
+        size_t avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
+        if (avail == 0) continue; /* an empty record */
+        _dgram *d = malloc(sizeof *d + avail);
+        if (d == NULL) return _fail(s, DTLS_ERR_NO_MEMORY, 0);
+        ret = mbedtls_ssl_read(&s->ssl, d->data, avail);
+        if (ret != (int)avail) {
+            free(d);
+            return _fail(s, ret < 0 ? _map_error(s, ret) : DTLS_ERR_INTERNAL, ret);
+        }
+        d->len = avail;
+        if (s->rx.count >= DTLS_MAX_RX_QUEUE) {
+            free(d);
+            s->dropped++;
+            continue;
+        }
+        _queue_push(&s->rx, d);
+    }
+    return DTLS_OK;
+}
+
+int dtls_session_new(dtls_session **out, const dtls_options *opts)
+{
+    if (out == NULL || opts == NULL) return DTLS_ERR_ARGUMENT;
+    *out = NULL;
+    _cfg *c;
+    int ret = _cfg_new(&c, opts);
+    if (ret != 0) return ret;
+    dtls_session *s = calloc(1, sizeof *s);
+    if (s == NULL) { _cfg_release(c); return DTLS_ERR_NO_MEMORY; }
+    s->cfg = c;
+    mbedtls_ssl_init(&s->ssl);
+    s->alert = -1;
+    if (mbedtls_ssl_setup(&s->ssl, &c->conf) != 0) { dtls_session_free(s); return DTLS_ERR_NO_MEMORY; }
+    mbedtls_ssl_set_bio(&s->ssl, s, _bio_send, _bio_recv, NULL);
+    mbedtls_ssl_set_timer_cb(&s->ssl, s, _timer_set, _timer_get);
+    mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
+    mbedtls_ssl_set_verify(&s->ssl, _verify_cb, s);
+    if (c->role == DTLS_ROLE_CLIENT) {
+        /* Always called, NULL included: newer mbedtls refuse certificate handshakes otherwise (gotcha 2). */
+        if (mbedtls_ssl_set_hostname(&s->ssl, c->has_server_name ? c->server_name : NULL) != 0) {
+            dtls_session_free(s);
+            return DTLS_ERR_NO_MEMORY;
+        }
+    } else {
+        static const uint8_t local[] = "local"; /* a standalone server session's cookie binding */
+        memcpy(s->peer_id, local, sizeof local - 1);
+        s->peer_id_len = sizeof local - 1;
+        _set_transport_id(s);
+    }
+    *out = s;
+    return DTLS_OK;
+}
+
+/* Server object use: a session sharing its config. */
+static int _session_new_shared(dtls_session **out, _cfg *c, const uint8_t *peer, size_t peer_len, uint64_t now)
+{
+    dtls_session *s = calloc(1, sizeof *s);
+    if (s == NULL) return DTLS_ERR_NO_MEMORY;
+    c->refs++;
+    s->cfg = c;
+    s->alert = -1;
+    s->now = now;
+    s->hs_deadline = now + c->hs_deadline_ms;
+    s->started = 1;
+    mbedtls_ssl_init(&s->ssl);
+    if (mbedtls_ssl_setup(&s->ssl, &c->conf) != 0) { dtls_session_free(s); return DTLS_ERR_NO_MEMORY; }
+    mbedtls_ssl_set_bio(&s->ssl, s, _bio_send, _bio_recv, NULL);
+    mbedtls_ssl_set_timer_cb(&s->ssl, s, _timer_set, _timer_get);
+    mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
+    mbedtls_ssl_set_verify(&s->ssl, _verify_cb, s);
+    memcpy(s->peer_id, peer, peer_len);
+    s->peer_id_len = peer_len;
+    _set_transport_id(s);
+    *out = s;
+    return DTLS_OK;
+}
+
+void dtls_session_free(dtls_session *s)
+{
+    if (s == NULL) return;
+    mbedtls_ssl_free(&s->ssl);
+    _queue_clear(&s->tx);
+    _queue_clear(&s->rx);
+    if (s->saved) {
+        mbedtls_platform_zeroize(s->saved, s->saved_len);
+        free(s->saved);
+    }
+    _cfg_release(s->cfg);
+    mbedtls_platform_zeroize(s, sizeof *s);
+    free(s);
+}
+
+int dtls_session_set_peer_id(dtls_session *s, const uint8_t *id, size_t len)
+{
+    if (s == NULL || id == NULL || len == 0 || len > DTLS_MAX_PEER_ID) return DTLS_ERR_ARGUMENT;
+    if (s->cfg->role != DTLS_ROLE_SERVER || s->started) return DTLS_ERR_STATE;
+    memcpy(s->peer_id, id, len);
+    s->peer_id_len = len;
+    _set_transport_id(s);
+    return DTLS_OK;
+}
+
+int dtls_session_restore(dtls_session *s, const uint8_t *blob, size_t len)
+{
+    if (s == NULL || blob == NULL || len == 0 || len > DTLS_MAX_SESSION_BLOB) return DTLS_ERR_ARGUMENT;
+    if (s->cfg->role != DTLS_ROLE_CLIENT || s->started) return DTLS_ERR_STATE;
+    mbedtls_ssl_session sess;
+    mbedtls_ssl_session_init(&sess);
+    int ret = mbedtls_ssl_session_load(&sess, blob, len);
+    if (ret == 0) ret = mbedtls_ssl_set_session(&s->ssl, &sess);
+    mbedtls_ssl_session_free(&sess);
+    return ret == 0 ? DTLS_OK : DTLS_ERR_SESSION_INVALID; /* gotcha 3: a cache miss for the caller */
+}
+
+int dtls_session_start(dtls_session *s, uint64_t now)
+{
+    if (s == NULL) return DTLS_ERR_ARGUMENT;
+    if (s->started || s->state != DTLS_STATE_HANDSHAKING) return DTLS_ERR_STATE;
+    s->started = 1;
+    s->now = now;
+    s->hs_deadline = now + s->cfg->hs_deadline_ms;
+    if (s->cfg->role == DTLS_ROLE_SERVER) return DTLS_OK; /* servers wait for a ClientHello */
+    return _handshake(s);
+}
+
+static int _check_deadline(dtls_session *s)
+{
+    if (s->state == DTLS_STATE_HANDSHAKING && s->started && s->now >= s->hs_deadline)
+        return _fail(s, _timeout_error(s), 0);
+    return DTLS_OK;
+}
+
+int dtls_session_feed(dtls_session *s, const uint8_t *data, size_t len, uint64_t now)
+{
+    if (s == NULL || (data == NULL && len > 0)) return DTLS_ERR_ARGUMENT;
+    if (s->state == DTLS_STATE_FAILED || s->state == DTLS_STATE_CLOSED) return DTLS_ERR_CLOSED;
+    if (s->cfg->role == DTLS_ROLE_SERVER && !s->started) {
+        s->started = 1;
+        s->hs_deadline = now + s->cfg->hs_deadline_ms;
+    }
+    if (!s->started) return DTLS_ERR_STATE;
+    s->now = now;
+    s->hvr = 0;
+    int ret = _check_deadline(s);
+    if (ret != 0) return ret;
+    s->in = data;
+    s->in_len = len;
+    ret = s->state == DTLS_STATE_HANDSHAKING ? _handshake(s) : _read_app(s);
+    s->in = NULL; /* what mbedtls did not take is dropped, like a lost datagram */
+    s->in_len = 0;
+    return ret;
+}
+
+int dtls_session_handle_timeout(dtls_session *s, uint64_t now)
+{
+    if (s == NULL) return DTLS_ERR_ARGUMENT;
+    if (s->state != DTLS_STATE_HANDSHAKING || !s->started) return DTLS_OK;
+    s->now = now;
+    int ret = _check_deadline(s);
+    if (ret != 0) return ret;
+    if (_timer_get(s) == 2) return _handshake(s); /* mbedtls retransmits its flight or gives up */
+    return DTLS_OK;
+}
+
+int64_t dtls_session_next_timeout(const dtls_session *s)
+{
+    if (s == NULL || s->state != DTLS_STATE_HANDSHAKING || !s->started) return -1;
+    int64_t next = (int64_t)s->hs_deadline;
+    if (s->t_fin != 0 && (int64_t)(s->t_start + s->t_fin) < next) next = (int64_t)(s->t_start + s->t_fin);
+    return next;
+}
+
+int dtls_session_poll_transmit(dtls_session *s, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (s == NULL || len == NULL || (buf == NULL && cap > 0)) return DTLS_ERR_ARGUMENT;
+    return _queue_pop(&s->tx, buf, cap, len);
+}
+
+int dtls_session_read(dtls_session *s, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (s == NULL || len == NULL || (buf == NULL && cap > 0)) return DTLS_ERR_ARGUMENT;
+    return _queue_pop(&s->rx, buf, cap, len);
+}
+
+int dtls_session_write(dtls_session *s, const uint8_t *data, size_t len, uint64_t now)
+{
+    if (s == NULL || (data == NULL && len > 0)) return DTLS_ERR_ARGUMENT;
+    if (s->state == DTLS_STATE_FAILED || s->state == DTLS_STATE_CLOSED) return DTLS_ERR_CLOSED;
+    if (s->state != DTLS_STATE_CONNECTED) return DTLS_ERR_STATE;
+    s->now = now;
+    int max = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+    if (max < 0 || len > (size_t)max) return DTLS_ERR_TOO_BIG;
+    int ret = mbedtls_ssl_write(&s->ssl, data, len);
+    if (ret < 0) return _fail(s, _map_error(s, ret), ret);
+    return ret == (int)len ? DTLS_OK : DTLS_ERR_INTERNAL;
+}
+
+int dtls_session_close(dtls_session *s, uint64_t now)
+{
+    if (s == NULL) return DTLS_ERR_ARGUMENT;
+    s->now = now;
+    if (s->state == DTLS_STATE_CONNECTED) (void)mbedtls_ssl_close_notify(&s->ssl);
+    if (s->state != DTLS_STATE_FAILED) s->state = DTLS_STATE_CLOSED;
+    return DTLS_OK;
+}
+
+dtls_state dtls_session_state(const dtls_session *s)
+{
+    return s ? s->state : DTLS_STATE_FAILED;
+}
+
+int dtls_session_error(const dtls_session *s, int *alert, int *lib_err)
+{
+    if (alert) *alert = s ? s->alert : -1;
+    if (lib_err) *lib_err = s ? s->lib_err : 0;
+    return s ? s->err : DTLS_ERR_ARGUMENT;
+}
+
+int dtls_session_max_payload(const dtls_session *s)
+{
+    if (s == NULL || s->state != DTLS_STATE_CONNECTED) return 0;
+    int n = mbedtls_ssl_get_max_out_record_payload(&s->ssl);
+    return n < 0 ? 0 : n;
+}
+
+int dtls_session_resumed(const dtls_session *s)
+{
+    return s != NULL && s->state == DTLS_STATE_CONNECTED && !_seen(s, MBEDTLS_SSL_SERVER_HELLO_DONE);
+}
+
+int dtls_session_save(dtls_session *s, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (s == NULL || len == NULL || (buf == NULL && cap > 0)) return DTLS_ERR_ARGUMENT;
+    if (s->cfg->role != DTLS_ROLE_CLIENT || s->state != DTLS_STATE_CONNECTED) return DTLS_ERR_STATE;
+    if (s->saved == NULL) {
+        mbedtls_ssl_session sess;
+        mbedtls_ssl_session_init(&sess);
+        int ret = mbedtls_ssl_get_session(&s->ssl, &sess);
+        size_t n = 0;
+        if (ret == 0) ret = mbedtls_ssl_session_save(&sess, NULL, 0, &n);
+        if (ret == MBEDTLS_ERR_SSL_BUFFER_TOO_SMALL && n > 0 && n <= DTLS_MAX_SESSION_BLOB) {
+            s->saved = malloc(n);
+            ret = s->saved ? mbedtls_ssl_session_save(&sess, s->saved, n, &n) : MBEDTLS_ERR_SSL_ALLOC_FAILED;
+        } else if (ret == 0) {
+            ret = DTLS_ERR_INTERNAL;
+        }
+        mbedtls_ssl_session_free(&sess);
+        if (ret != 0) {
+            free(s->saved);
+            s->saved = NULL;
+            return ret == MBEDTLS_ERR_SSL_ALLOC_FAILED ? DTLS_ERR_NO_MEMORY : DTLS_ERR_UNAVAILABLE;
+        }
+        s->saved_len = n;
+    }
+    *len = s->saved_len;
+    if (cap < s->saved_len) return DTLS_ERR_BUFFER_TOO_SMALL;
+    memcpy(buf, s->saved, s->saved_len);
+    return DTLS_OK;
+}
+
+const char *dtls_session_suite(const dtls_session *s)
+{
+    if (s == NULL || s->state != DTLS_STATE_CONNECTED) return NULL;
+    return mbedtls_ssl_get_ciphersuite(&s->ssl);
+}
+
+void dtls_session_stats(const dtls_session *s, uint32_t *tx_datagrams, uint32_t *tx_bytes, uint32_t *dropped)
+{
+    if (tx_datagrams) *tx_datagrams = s ? s->tx_datagrams : 0;
+    if (tx_bytes) *tx_bytes = s ? s->tx_bytes : 0;
+    if (dropped) *dropped = s ? s->dropped : 0;
+}
+
+/* ------------------------------------------------------------------------------------------------------ */
+/* server                                                                                                 */
+
+typedef struct {
+    dtls_session *s;        /* NULL: free slot */
+    uint64_t last;          /* last datagram in or out */
+    int connected_reported;
+    int ephemeral;          /* only answered a ClientHello with a cookie request: freed once drained */
+    int expired;
+} _slot;
+
+struct dtls_server {
+    _cfg *cfg;
+    _slot *slots;
+    size_t max;
+    uint32_t idle_ms;
+};
+
+int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sessions, uint32_t idle_ms)
+{
+    if (out == NULL || opts == NULL || max_sessions == 0 || max_sessions > 4096) return DTLS_ERR_ARGUMENT;
+    *out = NULL;
+    if (opts->role != DTLS_ROLE_SERVER) return DTLS_ERR_ARGUMENT;
+    dtls_server *srv = calloc(1, sizeof *srv);
+    if (srv == NULL) return DTLS_ERR_NO_MEMORY;
+    srv->slots = calloc(max_sessions, sizeof *srv->slots);
+    if (srv->slots == NULL) { free(srv); return DTLS_ERR_NO_MEMORY; }
+    int ret = _cfg_new(&srv->cfg, opts);
+    if (ret != 0) { free(srv->slots); free(srv); return ret; }
+    srv->max = max_sessions;
+    srv->idle_ms = idle_ms;
+    *out = srv;
+    return DTLS_OK;
+}
+
+void dtls_server_free(dtls_server *srv)
+{
+    if (srv == NULL) return;
+    for (size_t i = 0; i < srv->max; i++) dtls_session_free(srv->slots[i].s);
+    free(srv->slots);
+    _cfg_release(srv->cfg);
+    free(srv);
+}
+
+static _slot *_find(dtls_server *srv, const uint8_t *peer, size_t len)
+{
+    for (size_t i = 0; i < srv->max; i++) {
+        dtls_session *s = srv->slots[i].s;
+        if (s && s->peer_id_len == len && memcmp(s->peer_id, peer, len) == 0) return &srv->slots[i];
+    }
+    return NULL;
+}
+
+static void _slot_clear(_slot *sl)
+{
+    dtls_session_free(sl->s);
+    memset(sl, 0, sizeof *sl);
+}
+
+/* RFC 6347 4.1 / 4.2.2: a new peer must open with a handshake record carrying a ClientHello. */
+static int _looks_like_client_hello(const uint8_t *d, size_t len)
+{
+    return len >= 13 + 12 && d[0] == 22 && d[13] == 1;
+}
+
+int dtls_server_feed(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *data, size_t len, uint64_t now)
+{
+    if (srv == NULL || peer == NULL || peer_len == 0 || peer_len > DTLS_MAX_PEER_ID || (data == NULL && len > 0))
+        return DTLS_ERR_ARGUMENT;
+    _slot *sl = _find(srv, peer, peer_len);
+    if (sl != NULL && (sl->expired || sl->s->state == DTLS_STATE_FAILED || sl->s->state == DTLS_STATE_CLOSED)) {
+        if (!_looks_like_client_hello(data, len)) return DTLS_OK; /* stale datagram for a finished session */
+        if (sl->s->tx.count > 0 || !sl->ephemeral) return DTLS_OK; /* its end is not reported yet */
+        _slot_clear(sl);
+        sl = NULL;
+    }
+    if (sl == NULL) {
+        if (!_looks_like_client_hello(data, len)) return DTLS_OK; /* not for us: ignore quietly */
+        for (size_t i = 0; i < srv->max && sl == NULL; i++)
+            if (srv->slots[i].s == NULL) sl = &srv->slots[i];
+        if (sl == NULL) {
+            for (size_t i = 0; i < srv->max && sl == NULL; i++) /* reuse a cookie-only slot */
+                if (srv->slots[i].ephemeral) { _slot_clear(&srv->slots[i]); sl = &srv->slots[i]; }
+        }
+        if (sl == NULL) return DTLS_ERR_SESSION_LIMIT;
+        int ret = _session_new_shared(&sl->s, srv->cfg, peer, peer_len, now);
+        if (ret != 0) { memset(sl, 0, sizeof *sl); return ret; }
+    }
+    sl->last = now;
+    (void)dtls_session_feed(sl->s, data, len, now); /* failures come out of dtls_server_poll */
+    sl->ephemeral = sl->s->hvr && sl->s->state == DTLS_STATE_HANDSHAKING;
+    return DTLS_OK;
+}
+
+int dtls_server_handle_timeout(dtls_server *srv, uint64_t now)
+{
+    if (srv == NULL) return DTLS_ERR_ARGUMENT;
+    for (size_t i = 0; i < srv->max; i++) {
+        _slot *sl = &srv->slots[i];
+        if (sl->s == NULL || sl->expired) continue;
+        if (sl->ephemeral && sl->s->tx.count == 0) { _slot_clear(sl); continue; }
+        (void)dtls_session_handle_timeout(sl->s, now);
+        if (srv->idle_ms && sl->s->state == DTLS_STATE_CONNECTED && now - sl->last >= srv->idle_ms)
+            sl->expired = 1;
+    }
+    return DTLS_OK;
+}
+
+int64_t dtls_server_next_timeout(const dtls_server *srv)
+{
+    if (srv == NULL) return -1;
+    int64_t next = -1;
+    for (size_t i = 0; i < srv->max; i++) {
+        const _slot *sl = &srv->slots[i];
+        if (sl->s == NULL || sl->expired) continue;
+        int64_t t = dtls_session_next_timeout(sl->s);
+        if (srv->idle_ms && sl->s->state == DTLS_STATE_CONNECTED) {
+            int64_t idle = (int64_t)(sl->last + srv->idle_ms);
+            if (t < 0 || idle < t) t = idle;
+        }
+        if (t >= 0 && (next < 0 || t < next)) next = t;
+    }
+    return next;
+}
+
+static void _event_peer(dtls_server_event *ev, const dtls_session *s, dtls_event_kind kind)
+{
+    ev->kind = kind;
+    memcpy(ev->peer, s->peer_id, s->peer_id_len);
+    ev->peer_len = s->peer_id_len;
+    ev->len = 0;
+    ev->code = 0;
+    ev->alert = -1;
+}
+
+int dtls_server_poll(dtls_server *srv, dtls_server_event *ev, uint8_t *buf, size_t cap)
+{
+    if (srv == NULL || ev == NULL || (buf == NULL && cap > 0)) return DTLS_ERR_ARGUMENT;
+    memset(ev, 0, sizeof *ev);
+    for (size_t i = 0; i < srv->max; i++) {
+        _slot *sl = &srv->slots[i];
+        dtls_session *s = sl->s;
+        if (s == NULL) continue;
+        size_t n;
+        if (s->tx.count > 0) {
+            _event_peer(ev, s, DTLS_EV_TRANSMIT);
+            int r = _queue_pop(&s->tx, buf, cap, &n);
+            ev->len = n;
+            if (r == 1) sl->last = s->now > sl->last ? s->now : sl->last;
+            return r;
+        }
+        if (sl->ephemeral) { _slot_clear(sl); continue; }
+        if (s->state == DTLS_STATE_CONNECTED && !sl->connected_reported) {
+            sl->connected_reported = 1;
+            _event_peer(ev, s, DTLS_EV_CONNECTED);
+            return 1;
+        }
+        if (s->rx.count > 0) {
+            _event_peer(ev, s, DTLS_EV_DATA);
+            int r = _queue_pop(&s->rx, buf, cap, &n);
+            ev->len = n;
+            return r;
+        }
+        if (sl->expired || s->state == DTLS_STATE_FAILED || s->state == DTLS_STATE_CLOSED) {
+            _event_peer(ev, s, DTLS_EV_CLOSED);
+            ev->code = sl->expired ? DTLS_ERR_IDLE_TIMEOUT : s->err;
+            ev->alert = s->alert;
+            _slot_clear(sl);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int dtls_server_write(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *data, size_t len, uint64_t now)
+{
+    if (srv == NULL || peer == NULL || peer_len == 0 || peer_len > DTLS_MAX_PEER_ID) return DTLS_ERR_ARGUMENT;
+    _slot *sl = _find(srv, peer, peer_len);
+    if (sl == NULL || sl->expired) return DTLS_ERR_UNKNOWN_PEER;
+    int ret = dtls_session_write(sl->s, data, len, now);
+    if (ret == 0) sl->last = now;
+    return ret;
+}
+
+int dtls_server_close_peer(dtls_server *srv, const uint8_t *peer, size_t peer_len, uint64_t now)
+{
+    if (srv == NULL || peer == NULL || peer_len == 0 || peer_len > DTLS_MAX_PEER_ID) return DTLS_ERR_ARGUMENT;
+    _slot *sl = _find(srv, peer, peer_len);
+    if (sl == NULL) return DTLS_ERR_UNKNOWN_PEER;
+    return dtls_session_close(sl->s, now);
+}
+
+size_t dtls_server_count(const dtls_server *srv)
+{
+    size_t n = 0;
+    if (srv == NULL) return 0;
+    for (size_t i = 0; i < srv->max; i++)
+        if (srv->slots[i].s != NULL && !srv->slots[i].ephemeral) n++;
+    return n;
+}

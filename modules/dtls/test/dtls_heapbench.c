@@ -1,0 +1,176 @@
+/*
+ * dtls_heapbench: heap used by one client dtls_session during a PSK (TLS_PSK_WITH_AES_128_CCM_8) handshake
+ * and held once connected, measured with link-time wrappers of calloc/malloc/free (-Wl,--wrap=...) around
+ * Debian's static mbedtls (libmbed*.a), so every allocation mbedtls and the core make is seen. The server
+ * runs in the same process; counting is switched on only inside client calls (everything the client
+ * allocates or frees happens there). Bytes are glibc usable sizes. Prints BENCH lines (CONVENTIONS.md).
+ * Also: handshake flights and bytes, full vs resumed.
+ */
+#include "dtls_session.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <string.h>
+
+void *__real_calloc(size_t n, size_t size);
+void *__real_malloc(size_t size);
+void __real_free(void *p);
+
+static int counting;        /* 1: client calls, 2: server calls */
+static long cur, peak, allocs;
+static long scur, speak;
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    void *p = __real_calloc(n, size);
+    if (p && counting == 1) {
+        cur += (long)malloc_usable_size(p);
+        allocs++;
+        if (cur > peak) peak = cur;
+    } else if (p && counting == 2) {
+        scur += (long)malloc_usable_size(p);
+        if (scur > speak) speak = scur;
+    }
+    return p;
+}
+
+void *__wrap_malloc(size_t size)
+{
+    void *p = __real_malloc(size);
+    if (p && counting == 1) {
+        cur += (long)malloc_usable_size(p);
+        allocs++;
+        if (cur > peak) peak = cur;
+    } else if (p && counting == 2) {
+        scur += (long)malloc_usable_size(p);
+        if (scur > speak) speak = scur;
+    }
+    return p;
+}
+
+void __wrap_free(void *p)
+{
+    if (p && counting == 1) cur -= (long)malloc_usable_size(p);
+    else if (p && counting == 2) scur -= (long)malloc_usable_size(p);
+    __real_free(p);
+}
+
+static const uint8_t KEY[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+
+#define CLIENT(expr) (counting = 1, (expr), counting = 0)
+#define SERVER(expr) (counting = 2, (expr), counting = 0)
+
+typedef struct { long peak, held, allocs, after_new, server_peak, server_held; uint32_t flights, tx_dgrams, tx_bytes, rx_bytes; int resumed; } result;
+
+static result run(dtls_server *srv, const uint8_t *blob, size_t blob_len, uint8_t *save, size_t *save_len)
+{
+    result r;
+    memset(&r, 0, sizeof r);
+    dtls_options co;
+    dtls_psk cp = { (const uint8_t *)"device-1", 8, KEY, sizeof KEY };
+    memset(&co, 0, sizeof co);
+    co.role = DTLS_ROLE_CLIENT;
+    co.psks = &cp;
+    co.psk_count = 1;
+    cur = peak = allocs = 0;
+    scur = speak = 0;
+    dtls_session *c = NULL;
+    int rc = 0;
+    CLIENT(rc = dtls_session_new(&c, &co));
+    if (rc != 0) { fprintf(stderr, "new: %s\n", dtls_error_code(rc)); return r; }
+    r.after_new = cur;
+    if (blob) CLIENT(dtls_session_restore(c, blob, blob_len));
+    CLIENT(dtls_session_start(c, 0));
+    static const uint8_t peer[] = "client";
+    uint8_t buf[4096];
+    size_t len;
+    dtls_server_event ev;
+    for (int step = 0; step < 50 && dtls_session_state(c) == DTLS_STATE_HANDSHAKING; step++) {
+        int sent = 0;
+        for (;;) {
+            int got = 0;
+            CLIENT(got = dtls_session_poll_transmit(c, buf, sizeof buf, &len));
+            if (got != 1) break;
+            sent = 1;
+            SERVER(dtls_server_feed(srv, peer, sizeof peer - 1, buf, len, 0));
+        }
+        if (sent) r.flights++;
+        int answered = 0;
+        for (;;) {
+            int got = 0;
+            SERVER(got = dtls_server_poll(srv, &ev, buf, sizeof buf));
+            if (got != 1) break;
+            if (ev.kind != DTLS_EV_TRANSMIT) continue;
+            answered = 1;
+            r.rx_bytes += (uint32_t)ev.len;
+            CLIENT(dtls_session_feed(c, buf, ev.len, 0));
+        }
+        if (answered) r.flights++;
+    }
+    for (int last = 0;; last = 1) { /* the client's last flight (abbreviated handshake), if any */
+        int got = 0;
+        CLIENT(got = dtls_session_poll_transmit(c, buf, sizeof buf, &len));
+        if (got != 1) break;
+        if (!last) r.flights++;
+        SERVER(dtls_server_feed(srv, peer, sizeof peer - 1, buf, len, 0));
+    }
+    for (;;) {
+        int got = 0;
+        SERVER(got = dtls_server_poll(srv, &ev, buf, sizeof buf));
+        if (got != 1) break;
+    }
+    r.server_peak = speak;
+    r.server_held = scur;
+    if (dtls_session_state(c) != DTLS_STATE_CONNECTED) { fprintf(stderr, "not connected\n"); return r; }
+    r.held = cur;
+    r.peak = peak;
+    r.allocs = allocs;
+    r.resumed = dtls_session_resumed(c);
+    dtls_session_stats(c, &r.tx_dgrams, &r.tx_bytes, NULL);
+    if (save) CLIENT(dtls_session_save(c, save, *save_len, save_len));
+    CLIENT(dtls_session_close(c, 0));
+    for (;;) {
+        int got = 0;
+        CLIENT(got = dtls_session_poll_transmit(c, buf, sizeof buf, &len));
+        if (got != 1) break;
+        dtls_server_feed(srv, peer, sizeof peer - 1, buf, len, 0);
+    }
+    while (dtls_server_poll(srv, &ev, buf, sizeof buf) == 1) {}
+    CLIENT(dtls_session_free(c));
+    if (cur != 0) fprintf(stderr, "client heap not back to zero: %ld\n", cur);
+    return r;
+}
+
+#ifndef HEAPBENCH_LABEL
+#define HEAPBENCH_LABEL "mbedtls 2.28 Debian, 16 KB record buffers"
+#endif
+
+int main(void)
+{
+    dtls_options so;
+    dtls_psk sp = { (const uint8_t *)"device-1", 8, KEY, sizeof KEY };
+    memset(&so, 0, sizeof so);
+    so.role = DTLS_ROLE_SERVER;
+    so.psks = &sp;
+    so.psk_count = 1;
+    dtls_server *srv = NULL;
+    if (dtls_server_new(&srv, &so, 4, 0) != 0) return 1;
+    uint8_t blob[DTLS_MAX_SESSION_BLOB];
+    size_t blob_len = sizeof blob;
+    result full = run(srv, NULL, 0, blob, &blob_len);
+    result res = run(srv, blob, blob_len, NULL, NULL);
+    dtls_server_free(srv);
+    if (full.peak == 0 || !res.resumed) { fprintf(stderr, "bench failed\n"); return 1; }
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"client PSK-CCM8 handshake heap (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld,\"allocations\":%ld}\n",
+           HEAPBENCH_LABEL, full.peak, full.held, full.allocs);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"client session after dtls_session_new, before the handshake (%s)\",\"heldBytes\":%ld}\n", HEAPBENCH_LABEL, full.after_new);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"client PSK-CCM8 resumed handshake heap (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld,\"allocations\":%ld}\n",
+           HEAPBENCH_LABEL, res.peak, res.held, res.allocs);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"server (dtls_server) PSK-CCM8 handshake heap per peer (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld}\n",
+           HEAPBENCH_LABEL, full.server_peak, full.server_held);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, full (with cookie)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+           full.flights, full.tx_dgrams, full.tx_bytes, full.rx_bytes);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, resumed (with cookie)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+           res.flights, res.tx_dgrams, res.tx_bytes, res.rx_bytes);
+    return 0;
+}

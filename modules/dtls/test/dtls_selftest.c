@@ -1,0 +1,275 @@
+/*
+ * dtls_selftest: a client and a server dtls_session in one process, datagrams passed in memory on a virtual
+ * clock. Full PSK handshake, one echo each way, close_notify; then a resumed handshake from the saved
+ * session; then failures (wrong key, unknown identity, silent peer). Exit status 0 when all pass.
+ * Run under valgrind by test/dtls/valgrind.node.test.ts.
+ */
+#include "dtls_session.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+
+static const uint8_t KEY[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+static const uint8_t BADKEY[16] = { 1 };
+
+/* Moves every queued datagram from a to b; drop_every: drop each n-th (0 = none). Returns datagrams moved. */
+static int pump(dtls_session *a, dtls_session *b, uint64_t now, int drop_every, int *counter)
+{
+    uint8_t buf[2048];
+    size_t len;
+    int moved = 0;
+    for (int i = 0; i < 64 && dtls_session_poll_transmit(a, buf, sizeof buf, &len) == 1; i++) {
+        moved++;
+        if (drop_every && ++*counter % drop_every == 0) continue;
+        if (b) (void)dtls_session_feed(b, buf, len, now);
+    }
+    return moved;
+}
+
+static void options(dtls_options *o, dtls_psk *p, dtls_role role, const char *id, const uint8_t *key)
+{
+    memset(o, 0, sizeof *o);
+    p->identity = (const uint8_t *)id;
+    p->identity_len = strlen(id);
+    p->key = key;
+    p->key_len = 16;
+    o->role = role;
+    o->psks = p;
+    o->psk_count = 1;
+    o->hs_timeout_min_ms = 200;
+    o->hs_timeout_max_ms = 1600;
+    o->hs_deadline_ms = 5000;
+}
+
+/* Runs a handshake on a virtual clock until both connected, one fails, or 20 s pass. */
+static uint64_t handshake(dtls_session *c, dtls_session *s, uint64_t now, int drop_every)
+{
+    int counter = 0;
+    CHECK(dtls_session_start(c, now) == 0, "start");
+    for (int step = 0; step < 2000; step++) {
+        int moved = pump(c, s, now, drop_every, &counter) + pump(s, c, now, drop_every, &counter);
+        if (dtls_session_state(c) != DTLS_STATE_HANDSHAKING && dtls_session_state(s) != DTLS_STATE_HANDSHAKING) break;
+        if (dtls_session_state(c) == DTLS_STATE_FAILED || dtls_session_state(s) == DTLS_STATE_FAILED) break;
+        if (moved) continue;
+        int64_t tc = dtls_session_next_timeout(c), ts = dtls_session_next_timeout(s);
+        int64_t t = tc < 0 ? ts : (ts < 0 || tc < ts ? tc : ts);
+        if (t < 0) break;
+        if ((uint64_t)t > now) now = (uint64_t)t;
+        (void)dtls_session_handle_timeout(c, now);
+        (void)dtls_session_handle_timeout(s, now);
+    }
+    return now;
+}
+
+static void exchange(dtls_session *c, dtls_session *s, uint64_t now)
+{
+    uint8_t buf[256];
+    size_t len = 0;
+    int counter = 0;
+    CHECK(dtls_session_write(c, (const uint8_t *)"ping", 4, now) == 0, "client write");
+    pump(c, s, now, 0, &counter);
+    CHECK(dtls_session_read(s, buf, sizeof buf, &len) == 1 && len == 4 && memcmp(buf, "ping", 4) == 0, "server read");
+    CHECK(dtls_session_write(s, buf, len, now) == 0, "server write");
+    pump(s, c, now, 0, &counter);
+    CHECK(dtls_session_read(c, buf, sizeof buf, &len) == 1 && len == 4 && memcmp(buf, "ping", 4) == 0, "client read");
+    CHECK(dtls_session_read(c, buf, sizeof buf, &len) == 0, "nothing more");
+}
+
+static void test_full_and_resumed(void)
+{
+    dtls_options co, so;
+    dtls_psk cp, sp;
+    options(&co, &cp, DTLS_ROLE_CLIENT, "device-1", KEY);
+    options(&so, &sp, DTLS_ROLE_SERVER, "device-1", KEY);
+    dtls_session *c = NULL, *s = NULL;
+    CHECK(dtls_session_new(&c, &co) == 0 && dtls_session_new(&s, &so) == 0, "new");
+    uint64_t now = handshake(c, s, 1000, 0);
+    CHECK(dtls_session_state(c) == DTLS_STATE_CONNECTED, "client connected (%s)", dtls_error_code(dtls_session_error(c, NULL, NULL)));
+    CHECK(dtls_session_state(s) == DTLS_STATE_CONNECTED, "server connected (%s)", dtls_error_code(dtls_session_error(s, NULL, NULL)));
+    CHECK(dtls_session_suite(c) && strcmp(dtls_session_suite(c), "TLS-PSK-WITH-AES-128-CCM-8") == 0, "suite");
+    CHECK(!dtls_session_resumed(c), "full handshake");
+    uint32_t full_dgrams, full_bytes;
+    dtls_session_stats(c, &full_dgrams, &full_bytes, NULL);
+    exchange(c, s, now);
+    uint8_t blob[DTLS_MAX_SESSION_BLOB];
+    size_t blob_len = 0;
+    CHECK(dtls_session_save(c, blob, sizeof blob, &blob_len) == 0 && blob_len > 0, "save");
+    int counter = 0;
+    CHECK(dtls_session_close(c, now) == 0 && dtls_session_close(c, now) == 0, "close twice");
+    pump(c, s, now, 0, &counter);
+    int err = dtls_session_error(s, NULL, NULL);
+    CHECK(dtls_session_state(s) == DTLS_STATE_CLOSED && err == DTLS_ERR_PEER_CLOSED, "server saw close_notify: %s", dtls_error_code(err));
+    CHECK(dtls_session_write(c, (const uint8_t *)"x", 1, now) == DTLS_ERR_CLOSED, "write after close");
+    dtls_session_free(c);
+    /* resumption needs the server's session cache: same server config, new server session */
+    dtls_session_free(s);
+    printf("full handshake: client sent %u datagrams, %u bytes\n", full_dgrams, full_bytes);
+}
+
+static void test_failure(const char *name, const char *cid, const uint8_t *ckey, const char *sid, int silent, int want)
+{
+    dtls_options co, so;
+    dtls_psk cp, sp;
+    options(&co, &cp, DTLS_ROLE_CLIENT, cid, ckey);
+    options(&so, &sp, DTLS_ROLE_SERVER, sid, KEY);
+    dtls_session *c = NULL, *s = NULL;
+    CHECK(dtls_session_new(&c, &co) == 0 && dtls_session_new(&s, &so) == 0, "new");
+    uint64_t end = handshake(c, silent ? NULL : s, 1000, 0);
+    if (silent) {
+        /* handshake() gives up after the pumps when only the client has timers: drive it alone */
+        for (int i = 0; i < 100 && dtls_session_state(c) == DTLS_STATE_HANDSHAKING; i++) {
+            int64_t t = dtls_session_next_timeout(c);
+            if (t < 0) break;
+            end = (uint64_t)t;
+            (void)dtls_session_handle_timeout(c, end);
+            int counter = 0;
+            pump(c, NULL, end, 0, &counter);
+        }
+    }
+    int alert = -1;
+    int err = dtls_session_error(c, &alert, NULL);
+    CHECK(dtls_session_state(c) == DTLS_STATE_FAILED && err == want, "%s: client got %s (alert %d), want %s", name,
+          dtls_error_code(err), alert, dtls_error_code(want));
+    CHECK(end - 1000 <= 6000, "%s: bounded (%llu ms)", name, (unsigned long long)(end - 1000));
+    printf("%s: %s after %llu virtual ms\n", name, dtls_error_code(err), (unsigned long long)(end - 1000));
+    dtls_session_free(c);
+    dtls_session_free(s);
+}
+
+static void test_server_object(void)
+{
+    dtls_options co, so;
+    dtls_psk cp, sp;
+    options(&co, &cp, DTLS_ROLE_CLIENT, "device-1", KEY);
+    options(&so, &sp, DTLS_ROLE_SERVER, "device-1", KEY);
+    dtls_server *srv = NULL;
+    CHECK(dtls_server_new(&srv, &so, 1, 10000) == 0, "server new");
+    dtls_session *c = NULL, *c2 = NULL;
+    CHECK(dtls_session_new(&c, &co) == 0 && dtls_session_new(&c2, &co) == 0, "client new");
+    uint64_t now = 1000;
+    static const uint8_t peer1[] = "127.0.0.1:1111", peer2[] = "127.0.0.1:2222";
+    uint8_t buf[2048];
+    size_t len;
+    dtls_server_event ev;
+    int connected = 0, data = 0, closed = 0, limit = 0;
+    CHECK(dtls_session_start(c, now) == 0 && dtls_session_start(c2, now) == 0, "start");
+    for (int step = 0; step < 200; step++) {
+        int moved = 0;
+        while (dtls_session_poll_transmit(c, buf, sizeof buf, &len) == 1) {
+            moved++;
+            if (dtls_server_feed(srv, peer1, sizeof peer1 - 1, buf, len, now) == DTLS_ERR_SESSION_LIMIT) limit++;
+        }
+        while (dtls_session_poll_transmit(c2, buf, sizeof buf, &len) == 1) {
+            moved++;
+            if (dtls_server_feed(srv, peer2, sizeof peer2 - 1, buf, len, now) == DTLS_ERR_SESSION_LIMIT) limit++;
+        }
+        while (dtls_server_poll(srv, &ev, buf, sizeof buf) == 1) {
+            moved++;
+            dtls_session *to = ev.peer_len == sizeof peer1 - 1 && memcmp(ev.peer, peer1, ev.peer_len) == 0 ? c : c2;
+            if (ev.kind == DTLS_EV_TRANSMIT) dtls_session_feed(to, buf, ev.len, now);
+            if (ev.kind == DTLS_EV_CONNECTED) { connected++; CHECK(dtls_session_write(to, (const uint8_t *)"hi", 2, now) == 0, "write"); }
+            if (ev.kind == DTLS_EV_DATA) { data++; dtls_server_write(srv, ev.peer, ev.peer_len, buf, ev.len, now); }
+            if (ev.kind == DTLS_EV_CLOSED) { closed++; CHECK(ev.code == DTLS_ERR_IDLE_TIMEOUT, "idle expiry: %s", dtls_error_code(ev.code)); }
+        }
+        if (!moved) {
+            now += 500;
+            dtls_server_handle_timeout(srv, now);
+            dtls_session_handle_timeout(c, now);
+            dtls_session_handle_timeout(c2, now);
+        }
+        if (closed) break;
+    }
+    CHECK(connected == 1 && data == 1 && limit > 0 && closed == 1, "server object: connected %d data %d limit %d closed %d", connected, data, limit, closed);
+    CHECK(dtls_session_read(c, buf, sizeof buf, &len) + dtls_session_read(c2, buf, sizeof buf, &len) == 1 && len == 2, "echo back");
+    CHECK(dtls_server_count(srv) == 0, "expired session freed");
+    dtls_session_free(c);
+    dtls_session_free(c2);
+    dtls_server_free(srv);
+    printf("server object: connected %d, echoed %d, refused %d datagrams at the limit, expired %d\n", connected, data, limit, closed);
+}
+
+static void test_resumption(void)
+{
+    dtls_options co, so;
+    dtls_psk cp, sp;
+    options(&co, &cp, DTLS_ROLE_CLIENT, "device-1", KEY);
+    options(&so, &sp, DTLS_ROLE_SERVER, "device-1", KEY);
+    so.no_cookies = 1;
+    dtls_server *srv = NULL;
+    CHECK(dtls_server_new(&srv, &so, 2, 0) == 0, "server new");
+    static const uint8_t peer[] = "p";
+    uint8_t blob[DTLS_MAX_SESSION_BLOB];
+    size_t blob_len = 0;
+    uint32_t bytes[2] = { 0, 0 }, dgrams[2] = { 0, 0 };
+    for (int round = 0; round < 2; round++) {
+        dtls_session *c = NULL;
+        CHECK(dtls_session_new(&c, &co) == 0, "client new");
+        if (round == 1) CHECK(dtls_session_restore(c, blob, blob_len) == 0, "restore");
+        uint64_t now = 1000;
+        uint8_t buf[2048];
+        size_t len;
+        dtls_server_event ev;
+        dtls_session_start(c, now);
+        for (int step = 0; step < 50 && dtls_session_state(c) == DTLS_STATE_HANDSHAKING; step++) {
+            while (dtls_session_poll_transmit(c, buf, sizeof buf, &len) == 1) dtls_server_feed(srv, peer, 1, buf, len, now);
+            while (dtls_server_poll(srv, &ev, buf, sizeof buf) == 1)
+                if (ev.kind == DTLS_EV_TRANSMIT) dtls_session_feed(c, buf, ev.len, now);
+        }
+        CHECK(dtls_session_state(c) == DTLS_STATE_CONNECTED, "round %d connected", round);
+        CHECK(dtls_session_resumed(c) == round, "round %d resumed=%d", round, dtls_session_resumed(c));
+        dtls_session_stats(c, &dgrams[round], &bytes[round], NULL);
+        if (round == 0) CHECK(dtls_session_save(c, blob, sizeof blob, &blob_len) == 0, "save");
+        dtls_session_close(c, now);
+        while (dtls_session_poll_transmit(c, buf, sizeof buf, &len) == 1) dtls_server_feed(srv, peer, 1, buf, len, now);
+        while (dtls_server_poll(srv, &ev, buf, sizeof buf) == 1) {}
+        dtls_session_free(c);
+    }
+    printf("resumption: full %u datagrams/%u bytes, resumed %u datagrams/%u bytes (client side)\n", dgrams[0], bytes[0], dgrams[1], bytes[1]);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"client flight bytes, full vs resumed\",\"fullDatagrams\":%u,\"fullBytes\":%u,\"resumedDatagrams\":%u,\"resumedBytes\":%u}\n",
+           dgrams[0], bytes[0], dgrams[1], bytes[1]);
+    dtls_server_free(srv);
+}
+
+static void test_lossy(void)
+{
+    dtls_options co, so;
+    dtls_psk cp, sp;
+    options(&co, &cp, DTLS_ROLE_CLIENT, "device-1", KEY);
+    options(&so, &sp, DTLS_ROLE_SERVER, "device-1", KEY);
+    co.hs_deadline_ms = so.hs_deadline_ms = 60000;
+    co.hs_timeout_max_ms = so.hs_timeout_max_ms = 8000;
+    dtls_session *c = NULL, *s = NULL;
+    CHECK(dtls_session_new(&c, &co) == 0 && dtls_session_new(&s, &so) == 0, "new");
+    uint64_t end = handshake(c, s, 1000, 3);
+    CHECK(dtls_session_state(c) == DTLS_STATE_CONNECTED && dtls_session_state(s) == DTLS_STATE_CONNECTED,
+          "lossy: %s / %s", dtls_error_code(dtls_session_error(c, NULL, NULL)), dtls_error_code(dtls_session_error(s, NULL, NULL)));
+    printf("lossy (every 3rd datagram dropped): connected after %llu virtual ms\n", (unsigned long long)(end - 1000));
+    dtls_session_free(c);
+    dtls_session_free(s);
+}
+
+int main(void)
+{
+    CHECK(strcmp(dtls_error_code(DTLS_ERR_BAD_PSK), "dtls.bad_psk") == 0, "codes");
+    dtls_options o;
+    memset(&o, 0, sizeof o);
+    o.want_cid = 1;
+    dtls_session *x = NULL;
+    CHECK(dtls_session_new(&x, &o) == DTLS_ERR_UNAVAILABLE && x == NULL, "cid unavailable");
+    o.want_cid = 0;
+    CHECK(dtls_session_new(&x, &o) == DTLS_ERR_CONFIG && x == NULL, "no credentials");
+    dtls_session_free(NULL);
+    test_full_and_resumed();
+    test_failure("wrong key", "device-1", BADKEY, "device-1", 0, DTLS_ERR_BAD_PSK);
+    test_failure("unknown identity", "stranger", KEY, "device-1", 0, DTLS_ERR_UNKNOWN_IDENTITY);
+    test_failure("silent peer", "device-1", KEY, "device-1", 1, DTLS_ERR_HANDSHAKE_TIMEOUT);
+    test_server_object();
+    test_resumption();
+    test_lossy();
+    if (failures) { fprintf(stderr, "%d failure(s)\n", failures); return 1; }
+    printf("selftest ok\n");
+    return 0;
+}

@@ -1,0 +1,176 @@
+/**
+ * The introspection answer mapping (IDP-API.md, RFC 7662 section 2.2), sans-IO: a CoAP response in,
+ * claims or one typed IdpError out.
+ *
+ *   2.xx + Content-Format 50 + JSON object with boolean `active` -> IntrospectionClaims
+ *   2.xx otherwise                     -> bad_content_format | answer_too_large | malformed_answer
+ *   4.01                               -> IdpUnauthorized (with the FORBIDDEN body's fields)
+ *   4.05                               -> IdpMethodNotAllowed
+ *   5.00                               -> IdpServerError (nested error object, request id kept)
+ *   anything else                      -> IdpUnexpectedCode (with Max-Age, and the body's fields)
+ *
+ * A missing or non-boolean `active` is malformed, never "valid"; a duplicated well-known claim is
+ * malformed too (JSON.parse would take the last one: ambiguity fails closed).
+ */
+import { JsonDocument, JsonError, T_NUMBER, T_OBJECT, T_STRING } from "../json/index.js";
+import { IntrospectionClaims } from "./claims.js";
+import {
+  IdpAnswerTooLarge,
+  IdpBadContentFormat,
+  IdpMalformedAnswer,
+  IdpMethodNotAllowed,
+  IdpServerError,
+  IdpUnauthorized,
+  IdpUnexpectedCode,
+  type ProviderError,
+} from "./errors.js";
+
+/** CoAP Content-Format of application/json (RFC 7252 section 12.3). */
+export const CONTENT_FORMAT_JSON = 50;
+/** Default largest answer body; the documented answer is ~150 bytes. */
+export const MAX_ANSWER_BYTES = 1024;
+/** Default token pool for one answer. */
+export const MAX_ANSWER_TOKENS = 64;
+/** Provider messages are cut to this many characters in errors. */
+export const MAX_PROVIDER_TEXT = 200;
+
+/** A CoAP response as the mapping needs it (the transport fills it in). */
+export interface CoapAnswer {
+  /** class*32+detail (65 for 2.01), or the dotted form `"2.01"`. */
+  readonly code: number | string;
+  readonly contentFormat: number | undefined;
+  readonly payload: Uint8Array;
+  /** Max-Age option in seconds, when the response carried one. */
+  readonly maxAge?: number | undefined;
+}
+
+export interface AnswerMapperOptions {
+  readonly maxAnswerBytes?: number;
+  readonly maxTokens?: number;
+}
+
+const CODE_UNAUTHORIZED = (4 << 5) | 1;
+const CODE_METHOD_NOT_ALLOWED = (4 << 5) | 5;
+const CODE_INTERNAL_SERVER_ERROR = 5 << 5;
+
+/** Numeric CoAP code from either form; -1 when it is neither a valid number nor `c.dd`. */
+export function coapCodeOf(code: number | string): number {
+  if (typeof code === "number") return Number.isInteger(code) && code >= 0 && code <= 255 ? code : -1;
+  if (code.length !== 4 || code.charCodeAt(1) !== 0x2e) return -1;
+  const c = code.charCodeAt(0) - 0x30;
+  const d = (code.charCodeAt(2) - 0x30) * 10 + (code.charCodeAt(3) - 0x30);
+  if (c < 0 || c > 7 || !(d >= 0 && d <= 31) || code.charCodeAt(2) > 0x39 || code.charCodeAt(3) > 0x39) return -1;
+  return (c << 5) | d;
+}
+
+/** Maps answers to claims or typed errors; owns one reusable token pool (not reentrant). */
+export class AnswerMapper {
+  readonly maxAnswerBytes: number;
+  readonly #doc: JsonDocument;
+
+  constructor(options?: AnswerMapperOptions) {
+    this.maxAnswerBytes = options?.maxAnswerBytes ?? MAX_ANSWER_BYTES;
+    this.#doc = new JsonDocument(options?.maxTokens ?? MAX_ANSWER_TOKENS);
+  }
+
+  /** The claims of a 2.xx answer; throws an IdpError for everything else. */
+  map(answer: CoapAnswer): IntrospectionClaims {
+    const code = coapCodeOf(answer.code);
+    if (code >> 5 !== 2) throw this.#errorFor(code, answer);
+    const base = { coapCode: code };
+    if (answer.payload.length > this.maxAnswerBytes) throw new IdpAnswerTooLarge(this.maxAnswerBytes, base);
+    if (answer.contentFormat !== CONTENT_FORMAT_JSON) throw new IdpBadContentFormat(answer.contentFormat, base);
+    const doc = this.#doc;
+    try {
+      doc.parse(answer.payload, { maxBytes: this.maxAnswerBytes });
+    } catch (error) {
+      if (!(error instanceof JsonError)) throw error;
+      if (error.code === "json.too_many_tokens" || error.code === "json.too_large")
+        throw new IdpAnswerTooLarge(this.maxAnswerBytes, { coapCode: code, cause: error });
+      throw new IdpMalformedAnswer("not valid JSON", { coapCode: code, cause: error });
+    }
+    try {
+      return readClaims(doc, answer.payload);
+    } catch (error) {
+      if (error instanceof JsonError) throw new IdpMalformedAnswer(error.message, { coapCode: code, cause: error });
+      throw error;
+    }
+  }
+
+  #errorFor(code: number, answer: CoapAnswer): Error {
+    const provider = code >= 0 ? this.#providerError(answer) : undefined;
+    const details = { coapCode: code < 0 ? undefined : code, provider, maxAge: answer.maxAge };
+    if (code === CODE_UNAUTHORIZED) return new IdpUnauthorized(details);
+    if (code === CODE_METHOD_NOT_ALLOWED) return new IdpMethodNotAllowed(details);
+    if (code === CODE_INTERNAL_SERVER_ERROR) return new IdpServerError(details);
+    return new IdpUnexpectedCode(details);
+  }
+
+  /** Reads either documented error body shape; anything unreadable gives `undefined`, never a throw. */
+  #providerError(answer: CoapAnswer): ProviderError | undefined {
+    if (answer.contentFormat !== CONTENT_FORMAT_JSON || answer.payload.length === 0 || answer.payload.length > this.maxAnswerBytes)
+      return undefined;
+    const doc = this.#doc;
+    try {
+      doc.parse(answer.payload, { maxBytes: this.maxAnswerBytes });
+      if (doc.type(0) !== T_OBJECT) return undefined;
+      const e = doc.member(0, "error");
+      if (e >= 0 && doc.type(e) === T_OBJECT) {
+        return {
+          ...text(doc, doc.member(e, "status"), "error"),
+          ...text(doc, doc.member(e, "message"), "message"),
+          ...text(doc, doc.member(e, "request"), "requestId"),
+          ...status(doc, doc.member(e, "code")),
+        };
+      }
+      return {
+        ...text(doc, e, "error"),
+        ...text(doc, doc.member(0, "error_description"), "message"),
+        ...text(doc, doc.member(0, "error_uri"), "errorUri"),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+type TextField = "error" | "message" | "requestId" | "errorUri";
+
+function text(doc: JsonDocument, i: number, field: TextField): Partial<Record<TextField, string>> {
+  if (i < 0 || doc.type(i) !== T_STRING) return {};
+  const s = doc.string(i);
+  return { [field]: s.length > MAX_PROVIDER_TEXT ? `${s.slice(0, MAX_PROVIDER_TEXT)}...` : s };
+}
+
+function status(doc: JsonDocument, i: number): { status?: number } {
+  return i >= 0 && doc.type(i) === T_NUMBER ? { status: doc.number(i) } : {};
+}
+
+function optionalString(doc: JsonDocument, i: number, name: string): string | undefined {
+  if (i < 0) return undefined;
+  if (doc.type(i) !== T_STRING) throw new JsonError("json.wrong_type", doc.start(i), `\`${name}\` is not a string`);
+  return doc.string(i);
+}
+
+function readClaims(doc: JsonDocument, payload: Uint8Array): IntrospectionClaims {
+  if (doc.type(0) !== T_OBJECT) throw new JsonError("json.wrong_type", 0, "the answer is not a JSON object");
+  const a = doc.member(0, "active");
+  if (a < 0) throw new JsonError("json.wrong_type", -1, "`active` is missing");
+  const active = doc.boolean(a);
+  if (!active) return new IntrospectionClaims({ active: false });
+  const e = doc.member(0, "exp");
+  const sub = doc.member(0, "sub");
+  const scope = doc.member(0, "scope");
+  const iss = doc.member(0, "iss");
+  // a non-number `exp` is json.wrong_type, 1e999 json.not_finite: both malformed
+  const fields = {
+    active,
+    sub: optionalString(doc, sub, "sub"),
+    scope: optionalString(doc, scope, "scope"),
+    iss: optionalString(doc, iss, "iss"),
+    exp: e < 0 ? undefined : doc.number(e),
+  };
+  // Members we did not read make us keep a copy of the bytes, to read them by name later.
+  const known = 1 + (e < 0 ? 0 : 1) + (sub < 0 ? 0 : 1) + (scope < 0 ? 0 : 1) + (iss < 0 ? 0 : 1);
+  return new IntrospectionClaims(fields, doc.size(0) > known ? payload.slice() : undefined);
+}

@@ -1,0 +1,114 @@
+/**
+ * The claims of one introspection answer, kept compact for the verifier's cache.
+ *
+ * The well-known claims are plain fields. Unknown claims (the provider may add more on request) stay
+ * readable by name through `claim()`: when the answer had any, a copy of its bytes is kept and parsed
+ * again on demand, so the common answer costs no copy at all.
+ */
+import { charCodeAt, JsonDocument } from "../json/index.js";
+
+/** Members the mapping reads into fields. */
+export const KNOWN_CLAIMS: readonly string[] = ["active", "sub", "scope", "iss", "exp"];
+
+export interface ClaimFields {
+  readonly active: boolean;
+  readonly sub?: string | undefined;
+  readonly scope?: string | undefined;
+  readonly iss?: string | undefined;
+  readonly exp?: number | undefined;
+}
+
+export class IntrospectionClaims {
+  readonly active: boolean;
+  /** Owner of the token (a device id). */
+  readonly sub: string | undefined;
+  /** Granted scopes, space-separated (RFC 6749 section 3.3). */
+  readonly scope: string | undefined;
+  readonly iss: string | undefined;
+  /** Expiry, seconds since the Unix epoch. */
+  readonly exp: number | undefined;
+  readonly #raw: Uint8Array | undefined;
+
+  /** `raw`: the answer's JSON bytes, kept (not copied) to read unknown claims later; pass a copy. */
+  constructor(fields: ClaimFields, raw?: Uint8Array) {
+    this.active = fields.active;
+    this.sub = fields.sub;
+    this.scope = fields.scope;
+    this.iss = fields.iss;
+    this.exp = fields.exp;
+    this.#raw = raw;
+  }
+
+  /** True when the granted scopes contain `scope` (exact token match, no allocation). */
+  hasScope(scope: string): boolean {
+    return spaceListContains(this.scope, scope);
+  }
+
+  /** Whether the answer had claims beyond the well-known ones. */
+  get hasUnknownClaims(): boolean {
+    return this.#raw !== undefined;
+  }
+
+  /** Every claim, unknown ones included, as a plain object (allocates; for tools and logs). */
+  toJSON(): Record<string, unknown> {
+    const raw = this.#raw;
+    if (raw !== undefined) {
+      const doc = new JsonDocument(Math.max(8, raw.length >> 1));
+      doc.parse(raw, { maxBytes: raw.length });
+      return JSON.parse(doc.text(0)) as Record<string, unknown>;
+    }
+    const out: Record<string, unknown> = { active: this.active };
+    if (this.sub !== undefined) out["sub"] = this.sub;
+    if (this.scope !== undefined) out["scope"] = this.scope;
+    if (this.iss !== undefined) out["iss"] = this.iss;
+    if (this.exp !== undefined) out["exp"] = this.exp;
+    return out;
+  }
+
+  /** Any claim by name, as JSON.parse would give it; `undefined` when absent (allocates). */
+  claim(name: string): unknown {
+    switch (name) {
+      case "active":
+        return this.active;
+      case "sub":
+        return this.sub;
+      case "scope":
+        return this.scope;
+      case "iss":
+        return this.iss;
+      case "exp":
+        return this.exp;
+    }
+    const raw = this.#raw;
+    if (raw === undefined) return undefined;
+    const doc = new JsonDocument(Math.max(8, raw.length >> 1));
+    doc.parse(raw, { maxBytes: raw.length });
+    const i = doc.member(0, name);
+    return i < 0 ? undefined : JSON.parse(doc.text(i));
+  }
+}
+
+/**
+ * True when the space-separated `list` contains `word` as a whole item (RFC 6749 section 3.3). A word
+ * holding a space never matches. Allocates nothing, even on XS (no method call on a primitive string).
+ */
+export function spaceListContains(list: string | undefined, word: string): boolean {
+  if (list === undefined) return false;
+  const first = charCodeAt.call(word, 0);
+  if (first !== first) return false;
+  let i = 0;
+  for (;;) {
+    // At the start of an item: walk it and the word together.
+    let j = 0;
+    let c = charCodeAt.call(list, i);
+    let w = first;
+    while (c === w && c !== 0x20) {
+      c = charCodeAt.call(list, ++i);
+      w = charCodeAt.call(word, ++j);
+    }
+    if (w !== w && (c !== c || c === 0x20)) return true;
+    while (c === c && c !== 0x20) c = charCodeAt.call(list, ++i);
+    if (c !== c) return false;
+    i++;
+  }
+}

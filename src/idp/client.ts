@@ -1,0 +1,90 @@
+/**
+ * The introspection client: encodes the request, posts it through a transport the host wires in (the
+ * CoAP client), and maps the answer. The transport is the only I/O, so this runs on any host.
+ */
+import { ArgumentError } from "../errors.js";
+import { AnswerMapper, CONTENT_FORMAT_JSON, type CoapAnswer } from "./answer.js";
+import type { IntrospectionClaims } from "./claims.js";
+import { IdpError, IdpUnavailable } from "./errors.js";
+import { checkToken, encodeIntrospectionRequest, MAX_TOKEN_LENGTH } from "./request.js";
+
+/** The provider's endpoint (IDP-API.md). */
+export const INTROSPECT_PATH = "/idp/introspect";
+/** Default time for one exchange, retransmissions included. */
+export const INTROSPECT_TIMEOUT_MS = 10_000;
+
+export interface IntrospectionPostOptions {
+  /** Content-Format of the request payload: application/json. */
+  readonly contentFormat: 50;
+  /** Accept option: application/json. */
+  readonly accept: 50;
+  /** Give up (reject) after this long. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * What the client needs from a CoAP client: one confirmable POST over the DTLS session, Block2
+ * reassembled, resolving with the final response or rejecting on timeout, reset or link failure.
+ */
+export interface IntrospectionTransport {
+  post(path: string, payload: Uint8Array, options: IntrospectionPostOptions): Promise<CoapAnswer>;
+}
+
+/** What the verifier needs: anything that turns a token into claims or a typed IdpError. */
+export interface Introspector {
+  introspect(token: string): Promise<IntrospectionClaims>;
+}
+
+export interface IntrospectionClientOptions {
+  readonly path?: string;
+  readonly clientId?: string;
+  /** Sent in the body: configure it only with an authenticated DTLS peer. */
+  readonly clientSecret?: string;
+  readonly timeoutMs?: number;
+  readonly maxAnswerBytes?: number;
+  readonly maxAnswerTokens?: number;
+  readonly maxTokenLength?: number;
+}
+
+export class IntrospectionClient implements Introspector {
+  readonly #transport: IntrospectionTransport;
+  readonly #path: string;
+  readonly #credentials: { readonly clientId?: string | undefined; readonly clientSecret?: string | undefined };
+  readonly #post: IntrospectionPostOptions;
+  readonly #mapper: AnswerMapper;
+  readonly #maxTokenLength: number;
+
+  constructor(transport: IntrospectionTransport, options?: IntrospectionClientOptions) {
+    this.#transport = transport;
+    this.#path = options?.path ?? INTROSPECT_PATH;
+    this.#credentials = { clientId: options?.clientId, clientSecret: options?.clientSecret };
+    const timeoutMs = options?.timeoutMs ?? INTROSPECT_TIMEOUT_MS;
+    if (!(timeoutMs > 0)) throw new ArgumentError("idp.bad_option", "timeoutMs must be positive");
+    this.#post = { contentFormat: CONTENT_FORMAT_JSON, accept: CONTENT_FORMAT_JSON, timeoutMs };
+    this.#mapper = new AnswerMapper({
+      ...(options?.maxAnswerBytes === undefined ? {} : { maxAnswerBytes: options.maxAnswerBytes }),
+      ...(options?.maxAnswerTokens === undefined ? {} : { maxTokens: options.maxAnswerTokens }),
+    });
+    this.#maxTokenLength = options?.maxTokenLength ?? MAX_TOKEN_LENGTH;
+  }
+
+  /**
+   * Asks the provider about `token`. Resolves with the claims (check `active`), or rejects with an
+   * IdpError: a mapped answer, or `idp.unavailable` wrapping the transport's failure as `cause`.
+   * Rejects with ArgumentError `idp.bad_token` for a token that cannot be sent.
+   */
+  async introspect(token: string): Promise<IntrospectionClaims> {
+    checkToken(token, this.#maxTokenLength);
+    const payload = encodeIntrospectionRequest(token, this.#credentials);
+    let answer: CoapAnswer;
+    try {
+      answer = await this.#transport.post(this.#path, payload, this.#post);
+    } catch (error) {
+      throw error instanceof IdpError ? error : new IdpUnavailable(error);
+    } finally {
+      // The body holds the token (and maybe the secret): do not leave it in the heap longer than needed.
+      payload.fill(0);
+    }
+    return this.#mapper.map(answer);
+  }
+}

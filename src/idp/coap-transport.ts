@@ -1,0 +1,49 @@
+/**
+ * The introspection transport over our CoAP client: one confirmable POST, Block2 reassembled by the
+ * client. After `deadAfterTimeouts` consecutive requests that got no answer at all, the link is told to
+ * start over (a DTLS server that restarted answers nothing to an old session's records).
+ */
+import type { CoapClient } from "../coap/client.js";
+import type { CoapAnswer } from "./answer.js";
+import type { IntrospectionPostOptions, IntrospectionTransport } from "./client.js";
+
+export interface CoapIntrospectionTransportOptions {
+  /** Called after this many unanswered requests in a row (default 2). */
+  readonly deadAfterTimeouts?: number;
+  /** What to do then: typically `reconnectingLink.reset()`. */
+  readonly onDead?: () => void;
+}
+
+export class CoapIntrospectionTransport implements IntrospectionTransport {
+  readonly #client: CoapClient;
+  readonly #deadAfter: number;
+  readonly #onDead: () => void;
+  #unanswered = 0;
+
+  constructor(client: CoapClient, options: CoapIntrospectionTransportOptions = {}) {
+    this.#client = client;
+    this.#deadAfter = options.deadAfterTimeouts ?? 2;
+    this.#onDead = options.onDead ?? (() => {});
+  }
+
+  async post(path: string, payload: Uint8Array, options: IntrospectionPostOptions): Promise<CoapAnswer> {
+    try {
+      const r = await this.#client.request({
+        method: "POST",
+        path,
+        payload,
+        contentFormat: options.contentFormat,
+        accept: options.accept,
+        timeoutMs: options.timeoutMs,
+      });
+      this.#unanswered = 0;
+      return { code: r.codeNumber, contentFormat: r.contentFormat, payload: r.payload, maxAge: r.maxAge };
+    } catch (error) {
+      if ((error as { code?: unknown }).code === "coap.timeout" && ++this.#unanswered >= this.#deadAfter) {
+        this.#unanswered = 0;
+        this.#onDead();
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * `idpgate/idp`: the introspection client of IDP-API.md, sans-IO: request encoding, answer mapping to
+ * claims or typed errors, and a client over a minimal transport the host provides.
+ */
+export {
+  AnswerMapper,
+  coapCodeOf,
+  CONTENT_FORMAT_JSON,
+  MAX_ANSWER_BYTES,
+  MAX_ANSWER_TOKENS,
+  MAX_PROVIDER_TEXT,
+  type AnswerMapperOptions,
+  type CoapAnswer,
+} from "./answer.js";
+export { IntrospectionClaims, KNOWN_CLAIMS, spaceListContains, type ClaimFields } from "./claims.js";
+export {
+  INTROSPECT_PATH,
+  INTROSPECT_TIMEOUT_MS,
+  IntrospectionClient,
+  type IntrospectionClientOptions,
+  type IntrospectionPostOptions,
+  type IntrospectionTransport,
+  type Introspector,
+} from "./client.js";
+export {
+  formatCoapCode,
+  IdpAnswerTooLarge,
+  IdpBadContentFormat,
+  IdpError,
+  IdpMalformedAnswer,
+  IdpMethodNotAllowed,
+  IdpServerError,
+  IdpUnauthorized,
+  IdpUnavailable,
+  IdpUnexpectedCode,
+  type IdpErrorCode,
+  type IdpErrorDetails,
+  type ProviderError,
+} from "./errors.js";
+export { checkToken, encodeIntrospectionRequest, MAX_TOKEN_LENGTH, writeIntrospectionRequest, type ClientCredentials } from "./request.js";

@@ -1,0 +1,122 @@
+/**
+ * A DatagramLink that (re)establishes its underlying link on demand: DTLS sessions die (the server
+ * restarted, an idle timeout, a fatal alert) and a device must recover on its own.
+ *
+ * Theory of operation: the first `send` starts `connect()`; datagrams sent meanwhile wait in a small
+ * bounded queue (CoAP retransmits anything dropped past it). When the underlying link reports an error
+ * it is closed and forgotten, and the error is passed on (the CoAP client fails the affected requests);
+ * the next `send` connects again. `reset()` does the same on the caller's word, e.g. after N confirmable
+ * requests went unanswered, which is how a silently restarted DTLS server is noticed (RFC 7925 §10 has no
+ * better signal without a Connection ID or a heartbeat).
+ */
+import type { DatagramLink, Endpoint } from "../ports.js";
+
+export type LinkConnector = () => Promise<DatagramLink>;
+
+export interface ReconnectingLinkOptions {
+  readonly maxDatagramSize: number;
+  /** Datagrams held while connecting; older ones are dropped first. Default 4. */
+  readonly maxQueued?: number;
+}
+
+interface Queued {
+  readonly datagram: Uint8Array;
+  readonly to: Endpoint;
+}
+
+export class ReconnectingLink implements DatagramLink {
+  readonly maxDatagramSize: number;
+  readonly #connect: LinkConnector;
+  readonly #maxQueued: number;
+  #link: DatagramLink | undefined;
+  #connecting: Promise<void> | undefined;
+  #queue: Queued[] = [];
+  #receiver: (data: Uint8Array, from: Endpoint) => void = () => {};
+  #errorReceiver: (error: Error, peer: Endpoint | undefined) => void = () => {};
+  #closed = false;
+  /** Completed connections, for counters and tests. */
+  connections = 0;
+
+  constructor(connect: LinkConnector, options: ReconnectingLinkOptions) {
+    this.#connect = connect;
+    this.maxDatagramSize = options.maxDatagramSize;
+    this.#maxQueued = options.maxQueued ?? 4;
+  }
+
+  get connected(): boolean {
+    return this.#link !== undefined;
+  }
+
+  send(datagram: Uint8Array, to: Endpoint): void {
+    if (this.#closed) return;
+    if (this.#link !== undefined) {
+      this.#link.send(datagram, to);
+      return;
+    }
+    if (this.#queue.length >= this.#maxQueued) this.#queue.shift();
+    // The caller may reuse its buffer once send returns.
+    this.#queue.push({ datagram: datagram.slice(), to });
+    this.#start();
+  }
+
+  #start(): void {
+    if (this.#connecting !== undefined) return;
+    this.#connecting = this.#connect().then(
+      (link) => {
+        this.#connecting = undefined;
+        if (this.#closed) {
+          link.close();
+          return;
+        }
+        this.connections++;
+        this.#link = link;
+        link.onDatagram((data, from) => {
+          if (this.#link === link) this.#receiver(data, from);
+        });
+        link.onError((error, peer) => {
+          if (this.#link !== link) return;
+          this.#drop();
+          this.#errorReceiver(error, peer);
+        });
+        const queued = this.#queue;
+        this.#queue = [];
+        for (const q of queued) link.send(q.datagram, q.to);
+      },
+      (error: unknown) => {
+        this.#connecting = undefined;
+        this.#queue = [];
+        if (!this.#closed) this.#errorReceiver(error instanceof Error ? error : new Error(String(error)), undefined);
+      },
+    );
+  }
+
+  #drop(): void {
+    const link = this.#link;
+    this.#link = undefined;
+    try {
+      link?.close();
+    } catch {
+      // already failed; nothing more to release
+    }
+  }
+
+  /** Forgets the current link; the next send connects again. */
+  reset(): void {
+    this.#drop();
+  }
+
+  onDatagram(receiver: (data: Uint8Array, from: Endpoint) => void): void {
+    this.#receiver = receiver;
+  }
+
+  onError(receiver: (error: Error, peer: Endpoint | undefined) => void): void {
+    this.#errorReceiver = receiver;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue = [];
+    this.#drop();
+  }
+}

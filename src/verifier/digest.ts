@@ -1,0 +1,27 @@
+/**
+ * Token digests for the cache. The default is SipHash-2-4-128 under a random 16-byte key drawn once
+ * from the host's CSPRNG: a keyed hash, used as a cache key and not as a security primitive. A host
+ * with hardware SHA-256 (mbedtls) may inject its own `TokenDigest`; it should then be keyed (HMAC) so
+ * that digests are useless outside this process.
+ */
+import type { RandomSource } from "../ports.js";
+import { SipHash128 } from "./siphash.js";
+
+export interface TokenDigest {
+  /** Writes 128 bits derived from `token` into `out[0..3]`; must not allocate on the hot path. */
+  digest(token: string, out: Uint32Array): void;
+}
+
+export class SipHashTokenDigest implements TokenDigest {
+  readonly #hash: SipHash128;
+  constructor(random: RandomSource) {
+    const key = new Uint8Array(16);
+    random.fill(key);
+    this.#hash = new SipHash128(key);
+    key.fill(0);
+  }
+
+  digest(token: string, out: Uint32Array): void {
+    this.#hash.updateString(token).finish(out);
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The on-device token verifier: bounded digest-keyed cache, single flight, rate limits, fail closed.
+ *
+ * Theory of operation. `verify(token, requirements)`:
+ *  1. a token that cannot be introspected (empty, too long) is `malformed`;
+ *  2. the token's keyed digest finds a fresh cache entry -> the policy decides on its claims (a hit:
+ *     no I/O, no allocation with `verifyCached`);
+ *  3. otherwise, if an introspection of the same token is in flight, wait for it (`coalesced`);
+ *  4. otherwise take one token from the per-caller and the global bucket (else `rate_limited`) and
+ *     introspect; the answer is cached (claims, not the decision) and the policy decides;
+ *  5. a failed introspection denies (`idp_unavailable` / `idp_error`), unless stale-if-error is enabled
+ *     and an active entry is still within its grace window.
+ *
+ * Revocation delay: a token revoked at the provider can still be allowed from the cache for up to
+ * `maxTtlMs` (default 60 s) after the introspection that cached it (plus `staleIfErrorMs` while the
+ * provider is unreachable, when that opt-in is enabled). Lower `maxTtlMs` to see revocations sooner at
+ * the price of more introspections. With a synchronised wall clock, entries also end `skewMs` before
+ * `exp` and after `ttlFraction` of the remaining lifetime; without one, `active` decides and only the
+ * monotonic `maxTtlMs` bounds the cache. Inactive answers are cached `negativeTtlMs`.
+ */
+import { ArgumentError, IdpgateError } from "../errors.js";
+import { charCodeAt } from "../json/index.js";
+import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector } from "../idp/index.js";
+import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
+import { digestKey, TokenCache, type CacheEntry } from "./cache.js";
+import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
+import { decide, MutableDecision, type Decision, type Requirements } from "./policy.js";
+import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
+import { VerifierCounters, type VerifierStats } from "./stats.js";
+
+export const VERIFIER_CACHE_ENTRIES = 32;
+export const VERIFIER_MAX_TTL_MS = 60_000;
+export const VERIFIER_TTL_FRACTION = 0.5;
+export const VERIFIER_NEGATIVE_TTL_MS = 5_000;
+export const VERIFIER_SKEW_MS = 5_000;
+export const VERIFIER_MAX_IN_FLIGHT = 4;
+export const VERIFIER_MAX_CALLERS = 16;
+export const VERIFIER_RATE: RateLimit = { perSecond: 2, burst: 10 };
+export const VERIFIER_CALLER_RATE: RateLimit = { perSecond: 0.5, burst: 3 };
+
+export interface VerifierOptions {
+  /** Turns a token into claims: an IntrospectionClient, or any object with the same method. */
+  readonly introspector: Introspector;
+  readonly clock: MonotonicClock;
+  /** Enforces `exp` when it returns a number; omit or return undefined before time sync. */
+  readonly wallClock?: WallClock;
+  /** CSPRNG for the cache key; required unless `digest` is given. */
+  readonly random?: RandomSource;
+  readonly digest?: TokenDigest;
+  readonly cacheEntries?: number;
+  readonly maxTtlMs?: number;
+  readonly ttlFraction?: number;
+  readonly negativeTtlMs?: number;
+  readonly skewMs?: number;
+  /** Opt-in grace after an entry's fresh lifetime while the provider is unreachable; 0 (off) by default. */
+  readonly staleIfErrorMs?: number;
+  readonly rate?: RateLimit;
+  readonly callerRate?: RateLimit;
+  readonly maxCallers?: number;
+  readonly maxInFlight?: number;
+  readonly maxTokenLength?: number;
+}
+
+interface Flight {
+  readonly w1: number;
+  readonly w2: number;
+  readonly w3: number;
+  readonly result: Promise<IntrospectionClaims | IdpgateError>;
+}
+
+const NO_REQUIREMENTS: Requirements = {};
+
+export class Verifier {
+  readonly #introspector: Introspector;
+  readonly #clock: MonotonicClock;
+  readonly #wall: WallClock | undefined;
+  readonly #digest: TokenDigest;
+  readonly #d = new Uint32Array(4);
+  readonly #cache: TokenCache;
+  readonly #flights = new Map<number, Flight>();
+  readonly #global: TokenBucket;
+  readonly #callers: KeyedBuckets;
+  readonly #counters = new VerifierCounters();
+  readonly #maxTtl: number;
+  readonly #fraction: number;
+  readonly #negativeTtl: number;
+  readonly #skew: number;
+  readonly #staleIfError: number;
+  readonly #maxInFlight: number;
+  readonly #maxTokenLength: number;
+
+  constructor(options: VerifierOptions) {
+    this.#introspector = options.introspector;
+    this.#clock = options.clock;
+    this.#wall = options.wallClock;
+    if (options.digest !== undefined) this.#digest = options.digest;
+    else if (options.random !== undefined) this.#digest = new SipHashTokenDigest(options.random);
+    else throw new ArgumentError("verifier.bad_option", "a RandomSource or a TokenDigest is required");
+    this.#cache = new TokenCache(positive(options.cacheEntries ?? VERIFIER_CACHE_ENTRIES, "cacheEntries"));
+    this.#maxTtl = positive(options.maxTtlMs ?? VERIFIER_MAX_TTL_MS, "maxTtlMs");
+    this.#fraction = options.ttlFraction ?? VERIFIER_TTL_FRACTION;
+    if (!(this.#fraction > 0 && this.#fraction <= 1)) throw new ArgumentError("verifier.bad_option", "ttlFraction must be in (0, 1]");
+    this.#negativeTtl = Math.min(nonNegative(options.negativeTtlMs ?? VERIFIER_NEGATIVE_TTL_MS, "negativeTtlMs"), this.#maxTtl);
+    this.#skew = nonNegative(options.skewMs ?? VERIFIER_SKEW_MS, "skewMs");
+    this.#staleIfError = nonNegative(options.staleIfErrorMs ?? 0, "staleIfErrorMs");
+    this.#maxInFlight = positive(options.maxInFlight ?? VERIFIER_MAX_IN_FLIGHT, "maxInFlight");
+    this.#maxTokenLength = positive(options.maxTokenLength ?? MAX_TOKEN_LENGTH, "maxTokenLength");
+    const now = this.#clock.now();
+    this.#global = new TokenBucket(options.rate ?? VERIFIER_RATE, now);
+    this.#callers = new KeyedBuckets(
+      options.callerRate ?? VERIFIER_CALLER_RATE,
+      positive(options.maxCallers ?? VERIFIER_MAX_CALLERS, "maxCallers"),
+    );
+  }
+
+  /**
+   * Decides from the cache only, into a decision the caller owns: true when `out` holds the final
+   * decision (a fresh hit, or a malformed token), false on a miss (then call `verify`). Allocates nothing.
+   */
+  verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
+    // Length checks through charCodeAt (NaN past the end): `token.length` would box the string on XS.
+    if (typeof token !== "string" || isNaN(charCodeAt.call(token, 0)) || !isNaN(charCodeAt.call(token, this.#maxTokenLength))) {
+      out.deny("malformed");
+      return true;
+    }
+    this.#digest.digest(token, this.#d);
+    const e = this.#cache.get(this.#d);
+    const now = this.#clock.now();
+    if (e !== undefined && e.claims !== undefined && now < e.freshUntil) {
+      this.#counters.hits++;
+      decide(e.claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+      return true;
+    }
+    if (e !== undefined && now >= e.staleUntil) this.#cache.delete(e);
+    this.#counters.misses++;
+    return false;
+  }
+
+  /** Verifies `token` against `requirements`; never rejects for a provider problem (fail closed). */
+  async verify(token: string, requirements: Requirements = NO_REQUIREMENTS): Promise<Decision> {
+    const out = new MutableDecision();
+    if (this.verifyCached(token, requirements, out)) return out;
+    const d = this.#d;
+    const key = digestKey(d);
+    const w1 = d[1]!;
+    const w2 = d[2]!;
+    const w3 = d[3]!;
+    let flight = this.#flights.get(key);
+    if (flight !== undefined && flight.w1 === w1 && flight.w2 === w2 && flight.w3 === w3) {
+      this.#counters.coalesced++;
+    } else {
+      const now = this.#clock.now();
+      if (this.#flights.size >= this.#maxInFlight || !this.#takeRate(requirements.callerKey, now)) {
+        this.#counters.rateLimited++;
+        return out.deny("rate_limited");
+      }
+      flight = { w1, w2, w3, result: this.#introspect(token, now) };
+      // Only one flight per key: a colliding different token (astronomically rare) is simply not shared.
+      if (!this.#flights.has(key)) this.#flights.set(key, flight);
+      const mine = flight;
+      void mine.result.then(() => {
+        if (this.#flights.get(key) === mine) this.#flights.delete(key);
+      });
+    }
+    const result = await flight.result;
+    if (!(result instanceof Error)) return decide(result, requirements, this.#wall?.now(), this.#skew, out);
+    const unavailable =
+      result.code === "idp.unavailable" || (result instanceof IdpError && result.coapCode !== undefined && result.coapCode >> 5 === 5);
+    if (unavailable && this.#staleIfError > 0) {
+      d[1] = w1;
+      d[2] = w2;
+      d[3] = w3;
+      d[0] = key % 4294967296;
+      const e = this.#cache.get(d);
+      if (e !== undefined && e.claims !== undefined && e.claims.active && this.#clock.now() < e.staleUntil) {
+        this.#counters.staleServed++;
+        decide(e.claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+        return out;
+      }
+    }
+    return out.deny(unavailable ? "idp_unavailable" : "idp_error", result.code);
+  }
+
+  /** A snapshot of the counters. */
+  stats(): VerifierStats {
+    return this.#counters.snapshot(this.#cache.size, this.#cache.evictions, this.#flights.size);
+  }
+
+  /** Forgets every cached answer (e.g. after a key rotation at the provider). */
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  #takeRate(callerKey: string | undefined, now: number): boolean {
+    if (this.#global.available(now) < 1) return false;
+    if (callerKey !== undefined) {
+      const bucket = this.#callers.bucket(callerKey, now);
+      if (bucket === undefined || !bucket.take(now)) return false;
+    }
+    return this.#global.take(now);
+  }
+
+  async #introspect(token: string, started: number): Promise<IntrospectionClaims | IdpgateError> {
+    this.#counters.introspections++;
+    // The digest scratch is shared by every call: keep this call's own copy across the await.
+    const d = Uint32Array.from(this.#d);
+    try {
+      // Start the exchange in a fresh promise job: the CoAP/DTLS send path then runs on a shallow stack,
+      // not on top of the caller's (an ESP32 XS stack is 512 slots).
+      await undefined;
+      const claims = await this.#introspector.introspect(token);
+      this.#store(d, claims, started);
+      return claims;
+    } catch (error) {
+      const typed =
+        error instanceof IdpgateError
+          ? error
+          : new IdpgateError("verifier.introspector_failed", "internal", "the introspector threw an untyped error", { cause: error });
+      this.#counters.error(typed.code);
+      return typed;
+    }
+  }
+
+  #store(d: Uint32Array, claims: IntrospectionClaims, started: number): CacheEntry | undefined {
+    let ttl = claims.active ? this.#maxTtl : this.#negativeTtl;
+    const wall = this.#wall?.now();
+    if (claims.active && wall !== undefined && claims.exp !== undefined) {
+      const remaining = claims.exp * 1000 - wall;
+      ttl = Math.min(ttl, remaining - this.#skew, this.#fraction * remaining);
+    }
+    // Expired (or within the skew of it) by our clock: keep the claims briefly anyway, so that retries
+    // of that token are answered "expired" from the cache instead of hammering the provider.
+    if (!(ttl > 0)) ttl = this.#negativeTtl;
+    if (!(ttl > 0)) return undefined;
+    const freshUntil = started + ttl;
+    return this.#cache.put(d, claims, freshUntil, claims.active ? freshUntil + this.#staleIfError : freshUntil);
+  }
+}
+
+function positive(value: number, name: string): number {
+  if (!(value > 0)) throw new ArgumentError("verifier.bad_option", `${name} must be positive`);
+  return value;
+}
+
+function nonNegative(value: number, name: string): number {
+  if (!(value >= 0)) throw new ArgumentError("verifier.bad_option", `${name} must not be negative`);
+  return value;
+}

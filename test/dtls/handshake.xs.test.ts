@@ -1,0 +1,101 @@
+// The XS binding of modules/dtls on the real XS engine: a PSK client and server DtlsSession in one XS
+// machine, datagrams passed in memory (sans-IO) on a virtual clock. XS only: under Node this file declares
+// nothing (Native() does not exist there; Node covers the same core through N-API in *.node.test.ts).
+import { assert, onNode, test } from "../harness/index.js";
+
+async function declareTests(): Promise<void> {
+  const { DtlsSession, DtlsError } = await import("../../modules/dtls/dtls.js");
+  type Session = InstanceType<typeof DtlsSession>;
+
+  const bytes = (s: string): Uint8Array => {
+    const out = new Uint8Array(s.length);
+    for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
+    return out;
+  };
+  const KEY = new Uint8Array([0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
+  const TIMERS = { handshakeTimeoutMinMs: 100, handshakeTimeoutMaxMs: 800, handshakeDeadlineMs: 5000 };
+
+  function run(a: Session, b: Session, start: number): number {
+    let now = start;
+    for (let i = 0; i < 300; i++) {
+      let moved = false;
+      for (let d = a.pollTransmit(); d; d = a.pollTransmit()) {
+        moved = true;
+        b.handleDatagram(d, now);
+      }
+      for (let d = b.pollTransmit(); d; d = b.pollTransmit()) {
+        moved = true;
+        a.handleDatagram(d, now);
+      }
+      if (moved) continue;
+      const ta = a.pollTimeout();
+      const tb = b.pollTimeout();
+      if (ta === undefined && tb === undefined) return now;
+      now = Math.max(now, Math.min(ta ?? Infinity, tb ?? Infinity));
+      a.handleTimeout(now);
+      b.handleTimeout(now);
+    }
+    return now;
+  }
+
+  test("PSK-CCM8 handshake, exchange and close_notify between two XS DtlsSessions", () => {
+    const c = new DtlsSession({ role: "client", identity: bytes("device-1"), key: KEY, ...TIMERS });
+    const s = new DtlsSession({ role: "server", identity: bytes("device-1"), key: KEY, ...TIMERS });
+    c.start(0);
+    run(c, s, 0);
+    assert.equal(c.state, "connected");
+    assert.equal(s.state, "connected");
+    assert.equal(c.suite, "TLS-PSK-WITH-AES-128-CCM-8");
+    assert.equal(c.pollEvent()?.type, "connected");
+    assert.equal(s.pollEvent()?.type, "connected");
+    c.write(bytes("GET /time"), 10);
+    run(c, s, 10);
+    const ev = s.pollEvent();
+    assert.ok(ev !== undefined && ev.type === "data" && ev.data.length === 9 && ev.data[0] === 0x47);
+    s.write(new Uint8Array([0x60, 0x45, 1, 2]), 11);
+    run(c, s, 11);
+    const back = c.pollEvent();
+    assert.ok(back !== undefined && back.type === "data" && back.data[1] === 0x45);
+    assert.ok(c.maxPayload > 1000);
+    c.close(12);
+    run(c, s, 12);
+    const end = s.pollEvent();
+    assert.ok(end !== undefined && end.type === "closed" && end.error?.code === "dtls.peer_closed");
+    assert.equal(c.pollEvent()?.type, "closed");
+    c.free();
+    c.free();
+    s.free();
+    assert.equal(c.state, "closed");
+  });
+
+  test("a wrong key ends with dtls.bad_psk; use after free throws dtls.closed", () => {
+    const c = new DtlsSession({ role: "client", identity: bytes("device-1"), key: bytes("wrong"), ...TIMERS });
+    const s = new DtlsSession({ role: "server", identity: bytes("device-1"), key: KEY, ...TIMERS });
+    c.start(0);
+    run(c, s, 0);
+    assert.equal(c.state, "failed");
+    assert.equal(c.error?.code, "dtls.bad_psk");
+    assert.equal(c.error?.fault, "peer");
+    c.free();
+    let code = "";
+    try {
+      c.write(bytes("x"), 1);
+    } catch (e) {
+      code = e instanceof DtlsError ? e.code : String(e);
+    }
+    assert.equal(code, "dtls.closed");
+    s.free();
+  });
+
+  test("bad options throw typed errors", () => {
+    let code = "";
+    try {
+      new DtlsSession({ role: "client" });
+    } catch (e) {
+      code = e instanceof DtlsError ? e.code : String(e);
+    }
+    assert.equal(code, "dtls.bad_config");
+  });
+}
+
+if (!onNode) await declareTests();

@@ -1,0 +1,63 @@
+/**
+ * DtlsLink (client DatagramLink) against DtlsServerSocket over real loopback sockets: session resumption
+ * through the link, a server-side close reaching the client as dtls.peer_closed, the session limit refusing
+ * a second client with dtls.handshake_timeout on its side.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { DtlsError, DtlsLink, DtlsServerSocket } from "../../hosts/node/dtls/index.js";
+import { requireAddon } from "../support/node/dtls-peers.js";
+
+const PSK = { identity: "device-1", key: "hex:00112233445566778899aabbccddeeff" };
+const TIMERS = { handshakeTimeoutMinMs: 100, handshakeTimeoutMaxMs: 400, handshakeDeadlineMs: 1500 };
+
+test("a saved session resumes through DtlsLink; the server closing reaches the client as dtls.peer_closed", async () => {
+  requireAddon();
+  const server = await DtlsServerSocket.listen({ port: 0, psk: PSK, ...TIMERS });
+  const peers: string[] = [];
+  server.onConnection((p) => peers.push(`${p.address}:${p.port}`));
+  try {
+    const first = await DtlsLink.connect({ host: "127.0.0.1", port: server.port, psk: PSK, ...TIMERS });
+    assert.equal(first.resumed, false);
+    const blob = first.saveSession();
+    first.close();
+    const second = await DtlsLink.connect({ host: "127.0.0.1", port: server.port, psk: PSK, resume: blob, ...TIMERS });
+    assert.equal(second.resumed, true);
+    const closed = new Promise<Error>((resolve) => second.onError((e) => resolve(e)));
+    await new Promise((r) => setTimeout(r, 50));
+    const peer = peers[peers.length - 1];
+    assert.ok(peer !== undefined);
+    const [address, port] = [peer.slice(0, peer.lastIndexOf(":")), Number(peer.slice(peer.lastIndexOf(":") + 1))];
+    server.closePeer({ address, port });
+    const e = await closed;
+    assert.ok(e instanceof DtlsError && e.code === "dtls.peer_closed", String(e));
+    second.close();
+    // an unusable blob is a cache miss, not an error
+    const third = await DtlsLink.connect({ host: "127.0.0.1", port: server.port, psk: PSK, resume: new Uint8Array([1, 2, 3]), ...TIMERS });
+    assert.equal(third.resumed, false);
+    third.close();
+  } finally {
+    server.close();
+  }
+});
+
+test("DtlsServerSocket at maxSessions refuses a new client (counted), which times out", async () => {
+  requireAddon();
+  const server = await DtlsServerSocket.listen({ port: 0, psk: PSK, maxSessions: 1, ...TIMERS });
+  server.onError(() => {});
+  try {
+    const a = await DtlsLink.connect({ host: "127.0.0.1", port: server.port, psk: PSK, ...TIMERS });
+    const t0 = performance.now();
+    const e = await DtlsLink.connect({ host: "127.0.0.1", port: server.port, psk: PSK, ...TIMERS }).then(
+      () => assert.fail("expected a refusal"),
+      (err: unknown) => err,
+    );
+    assert.ok(e instanceof DtlsError && e.code === "dtls.handshake_timeout", String(e));
+    assert.ok(performance.now() - t0 < 3000);
+    assert.ok(server.refused > 0);
+    assert.equal(server.sessionCount, 1);
+    a.close();
+  } finally {
+    server.close();
+  }
+});
