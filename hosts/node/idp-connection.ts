@@ -3,7 +3,7 @@
  * -> IntrospectionClient. The CLI, the demo and the integration tests all connect through here.
  */
 import { lookup } from "node:dns/promises";
-import { CoapClient, parseCoapUri, utf8Decode } from "../../src/coap/index.js";
+import { CoapClient, parseCoapUri, utf8Decode, type TransmissionParams } from "../../src/coap/index.js";
 import { CoapIntrospectionTransport } from "../../src/idp/coap-transport.js";
 import { INTROSPECT_PATH, IntrospectionClient, type IntrospectionClientOptions } from "../../src/idp/index.js";
 import { ReconnectingLink } from "../../src/link/reconnecting-link.js";
@@ -19,6 +19,8 @@ export interface IdpConnectionOptions extends IntrospectionClientOptions {
   readonly dtls?: DtlsOptions;
   /** Unanswered requests in a row after which the DTLS session is started over (default 2). */
   readonly deadAfterTimeouts?: number;
+  /** CoAP transmission parameters (RFC 7252 §4.8), e.g. a shorter ACK_TIMEOUT on loopback tests. */
+  readonly coapParams?: Partial<TransmissionParams>;
 }
 
 export interface IdpConnection {
@@ -58,7 +60,11 @@ export function connectIdp(url: string, options: IdpConnectionOptions = {}): Idp
   } else {
     link = new UdpLink();
   }
-  const client = new CoapClient(link, nodePorts(), { baseUrl, resolve });
+  const client = new CoapClient(link, nodePorts(), {
+    baseUrl,
+    resolve,
+    ...(options.coapParams === undefined ? {} : { params: options.coapParams }),
+  });
   const transport = new CoapIntrospectionTransport(client, {
     ...(options.deadAfterTimeouts === undefined ? {} : { deadAfterTimeouts: options.deadAfterTimeouts }),
     onDead: () => reconnecting?.reset(),
