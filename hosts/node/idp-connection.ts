@@ -2,17 +2,13 @@
  * Wires an introspection client on Node: URL -> (DNS) -> UDP or a self-healing DTLS link -> CoapClient
  * -> IntrospectionClient. The CLI, the demo and the integration tests all connect through here.
  */
-import { lookup } from "node:dns/promises";
 import { CoapClient, parseCoapUri, utf8Decode, type TransmissionParams } from "../../src/coap/index.js";
 import { CoapIntrospectionTransport } from "../../src/idp/coap-transport.js";
 import { INTROSPECT_PATH, IntrospectionClient, type IntrospectionClientOptions } from "../../src/idp/index.js";
-import { ReconnectingLink } from "../../src/link/reconnecting-link.js";
-import { ArgumentError } from "../../src/errors.js";
 import type { DatagramLink } from "../../src/ports.js";
-import { DtlsLink } from "./dtls/dtls-link.js";
+import { openClientLink, resolveHost } from "./client-link.js";
 import type { DtlsOptions } from "./dtls/options.js";
 import { nodePorts } from "./ports.js";
-import { UdpLink } from "./udp-link.js";
 
 export interface IdpConnectionOptions extends IntrospectionClientOptions {
   /** Credentials for coaps:// (required there). */
@@ -30,44 +26,21 @@ export interface IdpConnection {
   close(): void;
 }
 
-async function resolve(host: string): Promise<string> {
-  return (await lookup(host)).address;
-}
-
 /** `url` is the endpoint, e.g. `coaps://127.0.0.1:5684/idp/introspect` (the path defaults to /idp/introspect). */
 export function connectIdp(url: string, options: IdpConnectionOptions = {}): IdpConnection {
   const uri = parseCoapUri(url);
   const path = uri.pathSegments.length === 0 ? INTROSPECT_PATH : `/${uri.pathSegments.map((s) => utf8Decode(s)).join("/")}`;
   const host = uri.host.includes(":") ? `[${uri.host}]` : uri.host;
   const baseUrl = `${uri.secure ? "coaps" : "coap"}://${host}:${uri.port}`;
-  let link: DatagramLink;
-  let reconnecting: ReconnectingLink | undefined;
-  if (uri.secure) {
-    const dtls = options.dtls;
-    if (dtls === undefined) throw new ArgumentError("idp.no_credentials", "coaps:// needs DTLS credentials (PSK, CA or pin)");
-    const serverName = dtls.serverName ?? (uri.hostIsLiteral || dtls.psk !== undefined ? undefined : uri.host);
-    reconnecting = new ReconnectingLink(
-      async () =>
-        DtlsLink.connect({
-          ...dtls,
-          ...(serverName === undefined ? {} : { serverName }),
-          host: uri.hostIsLiteral ? uri.host : await resolve(uri.host),
-          port: uri.port,
-        }),
-      { maxDatagramSize: 1152 },
-    );
-    link = reconnecting;
-  } else {
-    link = new UdpLink();
-  }
+  const { link, reset } = openClientLink(uri, options.dtls);
   const client = new CoapClient(link, nodePorts(), {
     baseUrl,
-    resolve,
+    resolve: resolveHost,
     ...(options.coapParams === undefined ? {} : { params: options.coapParams }),
   });
   const transport = new CoapIntrospectionTransport(client, {
     ...(options.deadAfterTimeouts === undefined ? {} : { deadAfterTimeouts: options.deadAfterTimeouts }),
-    onDead: () => reconnecting?.reset(),
+    onDead: reset,
   });
   const introspector = new IntrospectionClient(transport, { ...options, path });
   return { introspector, client, link, close: () => client.close() };

@@ -6,15 +6,15 @@
  * exit-codes.ts.
  */
 import { readFile } from "node:fs/promises";
-import { lookup } from "node:dns/promises";
-import { CoapClient, parseCoapUri, type CoapResponse, type MethodName } from "../../../src/coap/index.js";
-import { UdpLink } from "../udp-link.js";
+import { CoapClient, parseCoapUri, type CoapResponse, type CoapUri, type MethodName } from "../../../src/coap/index.js";
+import { openClientLink, resolveHost } from "../client-link.js";
+import type { DtlsOptions } from "../dtls/options.js";
+import { DTLS_USAGE, dtlsOptions, takeDtlsFlag, type DtlsFlags } from "./dtls-flags.js";
 import { nodePorts } from "../ports.js";
 import { EXIT_USAGE, UsageError, exitCodeForError, exitCodeForResponse } from "./exit-codes.js";
 import type { Subcommand } from "./main.js";
 
-const USAGE =
-  "usage: idpgate coap <get|post|put|delete> <url> [--payload TEXT | --payload-file F] [--content-format N] [--accept N] [--non] [--block-size 16..1024] [--timeout MS] [-v]\n";
+const USAGE = `usage: idpgate coap <get|post|put|delete> <url> [--payload TEXT | --payload-file F] [--content-format N] [--accept N] [--non] [--block-size 16..1024] [--timeout MS] [-v] ${DTLS_USAGE}\n`;
 
 interface Args {
   method: MethodName;
@@ -27,6 +27,7 @@ interface Args {
   blockSize?: number;
   timeoutMs?: number;
   verbose: boolean;
+  dtls: DtlsFlags;
 }
 
 function uintArg(name: string, v: string | undefined, max: number): number {
@@ -36,8 +37,13 @@ function uintArg(name: string, v: string | undefined, max: number): number {
 
 export function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = [];
-  const a: Partial<Args> & { confirmable: boolean; verbose: boolean } = { confirmable: true, verbose: false };
+  const a: Partial<Args> & { confirmable: boolean; verbose: boolean; dtls: DtlsFlags } = { confirmable: true, verbose: false, dtls: {} };
   for (let i = 0; i < argv.length; i++) {
+    const taken = takeDtlsFlag(argv, i, a.dtls);
+    if (taken > 0) {
+      i += taken - 1;
+      continue;
+    }
     const arg = argv[i]!;
     const next = (): string | undefined => argv[++i];
     switch (arg) {
@@ -94,18 +100,20 @@ function hex(bytes: Uint8Array): string {
 
 async function run(argv: readonly string[]): Promise<number> {
   let args: Args;
+  let uri: CoapUri;
+  let dtls: DtlsOptions | undefined;
   try {
     args = parseArgs(argv);
-    const uri = parseCoapUri(args.url);
-    if (uri.secure) throw new UsageError("coaps:// is not supported by this command yet (plain coap:// only)");
+    uri = parseCoapUri(args.url);
+    dtls = uri.secure ? dtlsOptions(args.dtls, "client") : undefined;
     if (args.payloadFile !== undefined) args.payload = new Uint8Array(await readFile(args.payloadFile));
   } catch (error) {
     process.stderr.write(`idpgate coap: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     return EXIT_USAGE;
   }
-  const link = new UdpLink();
+  const { link } = openClientLink(uri, dtls);
   const client = new CoapClient(link, nodePorts(), {
-    resolve: async (host) => (await lookup(host)).address,
+    resolve: resolveHost,
     ...(args.payload !== undefined && args.payload.length > 65536 ? { maxBodyBytes: args.payload.length } : {}),
   });
   let response: CoapResponse;

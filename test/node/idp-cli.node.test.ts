@@ -1,0 +1,174 @@
+/**
+ * The CLI end to end: `idpgate idp serve` as a real process, then `introspect`, `verify` and
+ * `coap ... coaps://` against it over DTLS PSK, checking exit codes and that no token is ever printed.
+ */
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { test, assert } from "../harness/index.js";
+
+const CLI = join(process.cwd(), "build", "hosts", "node", "cli", "main.js");
+const PSK = ["--psk-id", "cli-test", "--psk", "hex:00112233445566778899aabbccddeeff"];
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error !== null && error.killed) return reject(new Error(`idpgate ${args[0]} did not finish`));
+      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
+    });
+  });
+}
+
+interface Serve {
+  readonly url: string;
+  readonly process: ChildProcess;
+  stderr(): string;
+  stop(): Promise<number | null>;
+}
+
+async function serve(extra: readonly string[], tokensFile: string): Promise<Serve> {
+  const child = spawn(process.execPath, [CLI, "idp", "serve", "--port", "0", ...PSK, "--tokens", tokensFile, ...extra], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr.on("data", (d) => (err += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`idp serve did not start: ${err}`)), 10_000);
+    child.stdout.on("data", (d) => {
+      out += d;
+      const m = /listening on (coaps:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`${m[1]!}/idp/introspect`);
+      }
+    });
+    child.once("exit", (code) => reject(new Error(`idp serve exited ${code}: ${err}`)));
+  });
+  return {
+    url,
+    process: child,
+    stderr: () => err,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once("exit", (code) => resolve(code));
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+function tokens(): { file: string; dir: string; valid: string; wrongScope: string } {
+  const dir = mkdtempSync(join(tmpdir(), "idpgate-cli-"));
+  const valid = randomBytes(75).toString("base64url");
+  const wrongScope = randomBytes(75).toString("base64url");
+  const file = join(dir, "tokens.json");
+  writeFileSync(
+    file,
+    JSON.stringify([
+      { token: valid, sub: "test.device.01", scope: "tenant.demo relay.write", expiresIn: 3600 },
+      { token: wrongScope, sub: "test.device.02", scope: "telemetry.read", expiresIn: 3600 },
+    ]),
+  );
+  return { file, dir, valid, wrongScope };
+}
+
+test("idpgate introspect / verify / coap against idpgate idp serve: exit codes and no token in any output", async () => {
+  const t = tokens();
+  const server = await serve([], t.file);
+  const outputs: string[] = [];
+  try {
+    const active = await cli(["introspect", server.url, "--token", t.valid, ...PSK]);
+    outputs.push(active.stdout, active.stderr);
+    assert.equal(active.code, 0, active.stderr);
+    const claims = JSON.parse(active.stdout) as Record<string, unknown>;
+    assert.equal(claims["active"], true);
+    assert.equal(claims["sub"], "test.device.01");
+
+    const inactive = await cli(["introspect", server.url, "--token", "no-such-token", ...PSK]);
+    assert.equal(inactive.code, 1);
+    assert.deepEqual(JSON.parse(inactive.stdout), { active: false });
+
+    const allowed = await cli(["verify", server.url, "--token", t.valid, "--scope", "relay.write", ...PSK]);
+    outputs.push(allowed.stdout, allowed.stderr);
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal((JSON.parse(allowed.stdout) as { reason: string }).reason, "ok");
+
+    const denied = await cli(["verify", server.url, "--token", t.wrongScope, "--scope", "relay.write", ...PSK]);
+    outputs.push(denied.stdout, denied.stderr);
+    assert.equal(denied.code, 1);
+    assert.equal((JSON.parse(denied.stdout) as { reason: string }).reason, "scope");
+
+    const wrongKey = await cli([
+      "introspect",
+      server.url,
+      "--token",
+      t.valid,
+      "--psk-id",
+      "cli-test",
+      "--psk",
+      "hex:ffee",
+      "--timeout",
+      "3000",
+    ]);
+    outputs.push(wrongKey.stdout, wrongKey.stderr);
+    assert.equal(wrongKey.code, 3, "no answer");
+    assert.ok(/dtls\.bad_psk/.test(wrongKey.stderr), wrongKey.stderr);
+
+    const get = await cli(["coap", "get", server.url, ...PSK]);
+    assert.equal(get.code, 1);
+    assert.ok(get.stdout.startsWith("4.05"), get.stdout);
+
+    const usage = await cli(["introspect", server.url, ...PSK]);
+    assert.equal(usage.code, 2);
+    const noCredentials = await cli(["verify", server.url, "--token", t.valid]);
+    assert.equal(noCredentials.code, 2);
+  } finally {
+    assert.equal(await server.stop(), 0, "idp serve stops cleanly on SIGTERM");
+    rmSync(t.dir, { recursive: true, force: true });
+  }
+  outputs.push(server.stderr());
+  for (const text of outputs) {
+    assert.ok(!text.includes(t.valid) && !text.includes(t.wrongScope), "a token appeared in CLI or provider output");
+  }
+  assert.ok(/tok:[0-9a-f]{8}/.test(server.stderr()), "the provider logs tokens as digest tags");
+});
+
+test("idpgate introspect exits 4 when the provider refuses the client credentials", async () => {
+  const t = tokens();
+  const server = await serve(["--client", "gate:s3cret"], t.file);
+  try {
+    const refused = await cli([
+      "introspect",
+      server.url,
+      "--token",
+      t.valid,
+      "--client-id",
+      "gate",
+      "--client-secret",
+      "wrong-secret-7f3a",
+      ...PSK,
+    ]);
+    assert.equal(refused.code, 4, refused.stderr);
+    assert.ok(/idp\.unauthorized/.test(refused.stderr));
+    assert.ok(!refused.stderr.includes("wrong-secret-7f3a") && !refused.stdout.includes("wrong-secret-7f3a"), "the secret is not echoed");
+    const ok = await cli(["introspect", server.url, "--token", t.valid, "--client-id", "gate", "--client-secret", "s3cret", ...PSK]);
+    assert.equal(ok.code, 0, ok.stderr);
+  } finally {
+    await server.stop();
+    rmSync(t.dir, { recursive: true, force: true });
+  }
+});
+
+test("idpgate idp serve refuses bad flags with exit 2", async () => {
+  assert.equal((await cli(["idp", "serve", "--fault", "drop=2"])).code, 2);
+  assert.equal((await cli(["idp", "serve", "--psk-id", "x"])).code, 2);
+  assert.equal((await cli(["idp", "bogus"])).code, 2);
+});
