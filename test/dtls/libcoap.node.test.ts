@@ -10,17 +10,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, X509Certificate } from "node:crypto";
 import { DtlsError, DtlsLink, DtlsServerSocket, type DtlsLinkOptions, type DtlsServerSocketOptions } from "../../hosts/node/dtls/index.js";
-import {
-  coapAnswer,
-  coapGet,
-  coapParse,
-  freePorts,
-  makePki,
-  requireAddon,
-  requireTool,
-  spawnPeer,
-  type Pki,
-} from "../support/node/dtls-peers.js";
+import { coapAnswer, coapGet, coapParse, makePki, requireAddon, requireTool, spawnPeer, type Pki } from "../support/node/dtls-peers.js";
+import { freeUdpPort } from "../support/node/libcoap.js";
 
 const FAST = { handshakeTimeoutMinMs: 250, handshakeTimeoutMaxMs: 2000, handshakeDeadlineMs: 8000 } as const;
 const FLAVOURS = ["openssl", "gnutls"] as const;
@@ -35,7 +26,7 @@ after(() => pki?.cleanup());
 /** coap-server listening on port (plain) and port+1 (DTLS). */
 async function coapServer(flavour: string, args: string[]) {
   requireTool(`coap-server-${flavour}`);
-  const port = await freePorts(2);
+  const port = await freeUdpPort();
   const srv = spawnPeer(`coap-server-${flavour}`, ["-A", "127.0.0.1", "-p", String(port), "-v", "4", ...args], 20_000);
   await new Promise((r) => setTimeout(r, 300)); // no readiness line; our ClientHello is retransmitted anyway
   return { srv, dtlsPort: port + 1 };

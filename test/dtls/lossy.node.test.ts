@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DtlsLink, DtlsServerSocket } from "../../hosts/node/dtls/index.js";
 import { requireAddon } from "../support/node/dtls-peers.js";
-import { startLossyRelay } from "../support/node/dtls-lossy-relay.js";
+import { LossyRelay } from "../support/node/lossy-relay.js";
 
 const PSK = { identity: "device-1", key: "hex:00112233445566778899aabbccddeeff" };
 
@@ -17,7 +17,7 @@ for (const seed of [0x1d9a7e55, 0x00c0ffee, 0x5eed0003]) {
     const timers = { handshakeTimeoutMinMs: 100, handshakeTimeoutMaxMs: 1600, handshakeDeadlineMs: 20_000 };
     const server = await DtlsServerSocket.listen({ port: 0, psk: PSK, ...timers });
     server.onDatagram((d, peer) => server.send(d, peer));
-    const relay = await startLossyRelay({ address: "127.0.0.1", port: server.port }, 0.3, seed);
+    const relay = await LossyRelay.start({ serverPort: server.port, loss: 0.3, seed });
     const t0 = performance.now();
     try {
       const link = await DtlsLink.connect({ host: "127.0.0.1", port: relay.port, psk: PSK, ...timers });

@@ -6,7 +6,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { DtlsError, DtlsLink } from "../../hosts/node/dtls/index.js";
-import { freePorts, requireAddon, requireTool, spawnPeer } from "../support/node/dtls-peers.js";
+import { requireAddon, requireTool, spawnPeer } from "../support/node/dtls-peers.js";
+import { freeUdpPort } from "../support/node/libcoap.js";
 
 const KEY_HEX = "00112233445566778899aabbccddeeff";
 const FAST = { handshakeTimeoutMinMs: 200, handshakeTimeoutMaxMs: 1600 } as const;
@@ -46,7 +47,7 @@ async function expectFailure(p: Promise<unknown>, code: string, withinMs: number
 test("PSK-CCM8 handshake with openssl s_server, echo one datagram each way, close_notify", async () => {
   requireAddon();
   requireTool("openssl");
-  const port = await freePorts();
+  const port = await freeUdpPort();
   const srv = sServer(port, "device-1");
   try {
     await srv.waitFor(/ACCEPT/, 5000);
@@ -69,7 +70,7 @@ test("PSK-CCM8 handshake with openssl s_server, echo one datagram each way, clos
 test("wrong PSK against openssl ends with dtls.bad_psk, bounded", async () => {
   requireAddon();
   requireTool("openssl");
-  const port = await freePorts();
+  const port = await freeUdpPort();
   const srv = sServer(port, "device-1");
   try {
     await srv.waitFor(/ACCEPT/, 5000);

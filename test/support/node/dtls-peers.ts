@@ -3,20 +3,13 @@
  * free UDP ports, a throw-away EC P-256 PKI made with openssl, and a hand-encoded CoAP GET.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import dgram from "node:dgram";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ADDON_PATH } from "../../../hosts/node/dtls/index.js";
+import { requireTool } from "./libcoap.js";
 
-/** Throws (the test fails loudly) when a tool is missing. */
-export function requireTool(name: string): void {
-  try {
-    execFileSync("sh", ["-c", `command -v ${name}`], { stdio: "ignore" });
-  } catch {
-    throw new Error(`required tool not installed: ${name} (apt-get install libcoap3-bin openssl valgrind)`);
-  }
-}
+export { requireTool };
 
 export function requireAddon(): void {
   if (!existsSync(ADDON_PATH))
@@ -75,31 +68,7 @@ export function spawnPeer(cmd: string, args: readonly string[], lifetimeMs = 20_
   };
 }
 
-async function canBind(port: number): Promise<boolean> {
-  const s = dgram.createSocket("udp4");
-  return new Promise((resolve) => {
-    s.once("error", () => {
-      s.close();
-      resolve(false);
-    });
-    s.bind(port, "127.0.0.1", () => {
-      s.close();
-      resolve(true);
-    });
-  });
-}
-
 /** A UDP port p on 127.0.0.1 such that p .. p+span-1 are free now. */
-export async function freePorts(span = 1): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const p = 20000 + Math.floor(Math.random() * 40000);
-    let ok = true;
-    for (let k = 0; k < span && ok; k++) ok = await canBind(p + k);
-    if (ok) return p;
-  }
-  throw new Error("no free UDP port found");
-}
-
 export interface Pki {
   readonly dir: string;
   readonly caPem: string;

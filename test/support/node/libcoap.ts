@@ -13,7 +13,7 @@ export function requireTool(name: string): string {
     const p = join(dir, name);
     if (dir !== "" && existsSync(p)) return p;
   }
-  throw new Error(`${name} not found on PATH: install Debian's libcoap3-bin (apt-get install libcoap3-bin); interop tests need it`);
+  throw new Error(`${name} not found on PATH: run \`npm run setup\` (Debian packages libcoap3-bin, openssl, valgrind); this test needs it`);
 }
 
 /** A UDP port that was free a moment ago (and whose successor was too, for libcoap's DTLS port). */
