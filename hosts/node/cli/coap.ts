@@ -9,7 +9,8 @@ import { readFile } from "node:fs/promises";
 import { CoapClient, parseCoapUri, type CoapResponse, type CoapUri, type MethodName } from "../../../src/coap/index.js";
 import { openClientLink, resolveHost } from "../client-link.js";
 import type { DtlsOptions } from "../dtls/options.js";
-import { DTLS_USAGE, dtlsOptions, takeDtlsFlag, type DtlsFlags } from "./dtls-flags.js";
+import { intArg, scanArgs } from "./args.js";
+import { DTLS_USAGE, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
 import { nodePorts } from "../ports.js";
 import { EXIT_USAGE, UsageError, exitCodeForError, exitCodeForResponse } from "./exit-codes.js";
 import type { Subcommand } from "./main.js";
@@ -30,52 +31,34 @@ interface Args {
   dtls: DtlsFlags;
 }
 
-function uintArg(name: string, v: string | undefined, max: number): number {
-  if (v === undefined || !/^[0-9]+$/.test(v) || Number(v) > max) throw new UsageError(`${name} needs an integer 0..${max}`);
-  return Number(v);
-}
-
 export function parseArgs(argv: readonly string[]): Args {
   const positional: string[] = [];
   const a: Partial<Args> & { confirmable: boolean; verbose: boolean; dtls: DtlsFlags } = { confirmable: true, verbose: false, dtls: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const taken = takeDtlsFlag(argv, i, a.dtls);
-    if (taken > 0) {
-      i += taken - 1;
-      continue;
-    }
-    const arg = argv[i]!;
-    const next = (): string | undefined => argv[++i];
+  scanArgs(argv, a.dtls, (arg, value) => {
     switch (arg) {
-      case "--payload": {
-        const v = next();
-        if (v === undefined) throw new UsageError("--payload needs a value");
-        a.payload = new TextEncoder().encode(v);
+      case "--payload":
+        a.payload = new TextEncoder().encode(value());
         break;
-      }
-      case "--payload-file": {
-        const v = next();
-        if (v === undefined) throw new UsageError("--payload-file needs a file");
-        a.payloadFile = v;
+      case "--payload-file":
+        a.payloadFile = value();
         break;
-      }
       case "--content-format":
-        a.contentFormat = uintArg(arg, next(), 65535);
+        a.contentFormat = intArg(arg, value(), 0, 65535);
         break;
       case "--accept":
-        a.accept = uintArg(arg, next(), 65535);
+        a.accept = intArg(arg, value(), 0, 65535);
         break;
       case "--non":
         a.confirmable = false;
         break;
       case "--block-size": {
-        const v = uintArg(arg, next(), 1024);
+        const v = intArg(arg, value(), 0, 1024);
         if (![16, 32, 64, 128, 256, 512, 1024].includes(v)) throw new UsageError("--block-size must be a power of two in 16..1024");
         a.blockSize = v;
         break;
       }
       case "--timeout":
-        a.timeoutMs = uintArg(arg, next(), 86_400_000);
+        a.timeoutMs = intArg(arg, value(), 0, 86_400_000);
         break;
       case "-v":
       case "--verbose":
@@ -85,7 +68,7 @@ export function parseArgs(argv: readonly string[]): Args {
         if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
         positional.push(arg);
     }
-  }
+  });
   if (positional.length !== 2) throw new UsageError("need a method and a URL");
   const method = positional[0]!.toUpperCase();
   if (method !== "GET" && method !== "POST" && method !== "PUT" && method !== "DELETE")

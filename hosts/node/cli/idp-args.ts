@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { parseCoapUri } from "../../../src/coap/index.js";
 import type { IdpConnectionOptions } from "../idp-connection.js";
-import { DTLS_USAGE, dtlsOptions, takeDtlsFlag, type DtlsFlags } from "./dtls-flags.js";
+import { intArg, scanArgs } from "./args.js";
+import { DTLS_USAGE, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
 import { UsageError } from "./exit-codes.js";
 
 export const IDP_USAGE = `<coaps://host[:port]/idp/introspect> (--token T | --token-file F | --token -) [--client-id ID --client-secret S] ${DTLS_USAGE} [--timeout MS]`;
@@ -15,9 +16,10 @@ export interface IdpArgs {
   readonly url: string;
   readonly token: string;
   readonly connection: IdpConnectionOptions;
-  /** Flags this parser did not know, for the subcommand's own parser. */
-  readonly rest: readonly string[];
 }
+
+/** A subcommand's own flags: returns false for a flag it does not know. */
+export type ExtraFlags = (arg: string, value: () => string) => boolean;
 
 function readToken(source: string): string {
   try {
@@ -27,26 +29,14 @@ function readToken(source: string): string {
   }
 }
 
-export function parseIdpArgs(argv: readonly string[]): IdpArgs {
+export function parseIdpArgs(argv: readonly string[], extra: ExtraFlags = () => false): IdpArgs {
   const dtls: DtlsFlags = {};
-  const rest: string[] = [];
   const positional: string[] = [];
   let token: string | undefined;
   let clientId: string | undefined;
   let clientSecret: string | undefined;
   let timeoutMs: number | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const taken = takeDtlsFlag(argv, i, dtls);
-    if (taken > 0) {
-      i += taken - 1;
-      continue;
-    }
-    const arg = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
+  scanArgs(argv, dtls, (arg, value) => {
     switch (arg) {
       case "--token": {
         const v = value();
@@ -62,19 +52,14 @@ export function parseIdpArgs(argv: readonly string[]): IdpArgs {
       case "--client-secret":
         clientSecret = value();
         break;
-      case "--timeout": {
-        const v = value();
-        if (!/^[0-9]+$/.test(v) || Number(v) === 0) throw new UsageError("--timeout needs a positive number of milliseconds");
-        timeoutMs = Number(v);
+      case "--timeout":
+        timeoutMs = intArg(arg, value(), 1, 86_400_000);
         break;
-      }
       default:
-        if (arg.startsWith("-")) {
-          rest.push(arg);
-          if (i + 1 < argv.length && !argv[i + 1]!.startsWith("-")) rest.push(argv[++i]!);
-        } else positional.push(arg);
+        if (!arg.startsWith("-")) positional.push(arg);
+        else if (!extra(arg, value)) throw new UsageError(`unknown option ${arg}`);
     }
-  }
+  });
   if (positional.length !== 1) throw new UsageError("need exactly one URL");
   if (token === undefined || token === "") throw new UsageError("need a token: --token T, --token-file F or --token -");
   if ((clientId === undefined) !== (clientSecret === undefined)) throw new UsageError("--client-id and --client-secret go together");
@@ -92,5 +77,5 @@ export function parseIdpArgs(argv: readonly string[]): IdpArgs {
     ...(clientSecret === undefined ? {} : { clientSecret }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
-  return { url, token, connection, rest };
+  return { url, token, connection };
 }

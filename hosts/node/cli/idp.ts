@@ -10,7 +10,8 @@ import { IdpServer } from "../idp/server.js";
 import { Provider, parseFaults, type Faults } from "../idp/provider.js";
 import { TokenStore } from "../idp/token-store.js";
 import { listenDtls, listenUdp } from "../server-transport.js";
-import { DTLS_USAGE, dtlsOptions, takeDtlsFlag, type DtlsFlags } from "./dtls-flags.js";
+import { intArg, scanArgs } from "./args.js";
+import { DTLS_USAGE, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
 import type { Subcommand } from "./main.js";
 
@@ -28,25 +29,11 @@ interface ServeArgs {
 
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
   const a: ServeArgs = { port: 5684, bind: "127.0.0.1", dtls: {}, clients: new Map(), plain: false };
-  for (let i = 0; i < argv.length; i++) {
-    const taken = takeDtlsFlag(argv, i, a.dtls);
-    if (taken > 0) {
-      i += taken - 1;
-      continue;
-    }
-    const arg = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
+  scanArgs(argv, a.dtls, (arg, value) => {
     switch (arg) {
-      case "--port": {
-        const v = value();
-        if (!/^[0-9]+$/.test(v) || Number(v) > 65535) throw new UsageError("--port needs 0..65535");
-        a.port = Number(v);
+      case "--port":
+        a.port = intArg(arg, value(), 0, 65535);
         break;
-      }
       case "--bind":
         a.bind = value();
         break;
@@ -73,7 +60,7 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
       default:
         throw new UsageError(`unknown option ${arg}`);
     }
-  }
+  });
   return a;
 }
 

@@ -5,7 +5,7 @@
  * codes per error class (exit-codes.ts). The token itself is never printed.
  */
 import { connectIdp } from "../idp-connection.js";
-import { EXIT_NOT_SUCCESS, EXIT_OK, EXIT_USAGE, UsageError, exitCodeForError } from "./exit-codes.js";
+import { EXIT_NOT_SUCCESS, EXIT_OK, EXIT_USAGE, exitCodeForError } from "./exit-codes.js";
 import { IDP_USAGE, parseIdpArgs, type IdpArgs } from "./idp-args.js";
 import { describeError } from "./describe-error.js";
 import type { Subcommand } from "./main.js";
@@ -16,7 +16,6 @@ async function run(argv: readonly string[]): Promise<number> {
   let args: IdpArgs;
   try {
     args = parseIdpArgs(argv);
-    if (args.rest.length > 0) throw new UsageError(`unknown option ${args.rest[0]!}`);
   } catch (error) {
     process.stderr.write(`idpgate introspect: ${(error as Error).message}\n${USAGE}`);
     return EXIT_USAGE;

@@ -8,7 +8,7 @@
 import { Verifier } from "../../../src/verifier/index.js";
 import { connectIdp } from "../idp-connection.js";
 import { nodeMonotonicClock, nodeRandom, nodeWallClock } from "../ports.js";
-import { EXIT_NOT_SUCCESS, EXIT_OK, EXIT_USAGE, UsageError, exitCodeForCode } from "./exit-codes.js";
+import { EXIT_NOT_SUCCESS, EXIT_OK, EXIT_USAGE, exitCodeForCode } from "./exit-codes.js";
 import { IDP_USAGE, parseIdpArgs } from "./idp-args.js";
 import type { Subcommand } from "./main.js";
 
@@ -22,30 +22,21 @@ interface Requirements {
   subjects: string[];
 }
 
-function parseRequirements(rest: readonly string[]): Requirements {
-  const r: Requirements = { scope: [], subjects: [] };
-  for (let i = 0; i < rest.length; i++) {
-    const flag = rest[i]!;
-    const v = rest[i + 1];
-    if (v === undefined || v.startsWith("-")) throw new UsageError(`${flag} needs a value`);
-    i++;
-    if (flag === "--scope") r.scope.push(v);
-    else if (flag === "--issuer") r.issuer = v;
-    else if (flag === "--subject") r.subjects.push(v);
-    else throw new UsageError(`unknown option ${flag}`);
-  }
-  return r;
-}
-
 async function run(argv: readonly string[]): Promise<number> {
   let url: string;
   let token: string;
   let requirements: Requirements;
   let connection;
   try {
-    const args = parseIdpArgs(argv);
-    requirements = parseRequirements(args.rest);
-    ({ url, token, connection } = args);
+    const r: Requirements = { scope: [], subjects: [] };
+    ({ url, token, connection } = parseIdpArgs(argv, (arg, value) => {
+      if (arg === "--scope") r.scope.push(value());
+      else if (arg === "--issuer") r.issuer = value();
+      else if (arg === "--subject") r.subjects.push(value());
+      else return false;
+      return true;
+    }));
+    requirements = r;
   } catch (error) {
     process.stderr.write(`idpgate verify: ${(error as Error).message}\n${USAGE}`);
     return EXIT_USAGE;
