@@ -6,43 +6,11 @@
  * deterministic), and the slots and chunk bytes allocated (peak minus start, garbage included) by the
  * operation alone. The cost of the measuring calls themselves is measured first and subtracted.
  */
-import { gc, memory, meter, print, resetMeter, resetPeaks, type XsMemory } from "../../hosts/xs/js/host.js";
+import { measure, report as reportRow } from "./_measure.js";
 
-interface Row {
-  readonly computrons: number;
-  readonly slots: number;
-  readonly chunkBytes: number;
-}
-
-const start: XsMemory = memory();
-const end: XsMemory = memory();
-
-function measure<T>(input: T, operation: (input: T) => unknown): Row {
-  operation(input); // warm up: first-use costs (property keys, lazily built tables) are not steady state
-  gc();
-  memory(start);
-  resetPeaks();
-  resetMeter();
-  operation(input);
-  const computrons = meter();
-  memory(end);
-  return { computrons, slots: end.slotsPeak - start.slots, chunkBytes: end.chunksPeak - start.chunks };
-}
+const SECTION = "XS baseline";
 
 function empty(): void {}
-
-const overhead = measure(undefined, empty);
-
-function report(name: string, row: Row): void {
-  const line = {
-    section: "XS baseline",
-    name,
-    computrons: row.computrons - overhead.computrons,
-    slots: row.slots - overhead.slots,
-    chunkBytes: row.chunkBytes - overhead.chunkBytes,
-  };
-  print(`BENCH ${JSON.stringify(line)}`);
-}
 
 const ANSWER =
   '{"active": true, "sub": "test.device.01", "scope": "tenant.demo refresh.token temp", ' +
@@ -51,17 +19,20 @@ const ANSWER =
 const MAP_KEYS: string[] = [];
 for (let index = 0; index < 32; index++) MAP_KEYS.push(`key-${index}`);
 
-report(
+reportRow(
+  SECTION,
   "empty function call",
   measure(undefined, () => empty()),
 );
 
-report(
+reportRow(
+  SECTION,
   `JSON.parse of an introspection answer (${ANSWER.length} bytes)`,
   measure(ANSWER, (text) => JSON.parse(text) as unknown),
 );
 
-report(
+reportRow(
+  SECTION,
   "Map: 32 set then 32 get",
   measure(MAP_KEYS, (keys) => {
     const map = new Map<string, number>();

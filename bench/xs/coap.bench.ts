@@ -4,7 +4,7 @@
  * Same method as baseline.bench.ts: one warm-up run, a full collection, then one measured run; the
  * cost of the measuring calls is subtracted.
  */
-import { gc, memory, meter, print, resetMeter, resetPeaks, type XsMemory } from "../../hosts/xs/js/host.js";
+import { measure, report as reportRow } from "./_measure.js";
 import {
   CoapClientEngine,
   MessageType,
@@ -19,41 +19,7 @@ import {
   type MessageFields,
 } from "../../src/coap/index.js";
 
-interface Row {
-  readonly computrons: number;
-  readonly slots: number;
-  readonly chunkBytes: number;
-}
-
-const start: XsMemory = memory();
-const end: XsMemory = memory();
-
-function measure<T>(input: T, operation: (input: T) => unknown): Row {
-  operation(input);
-  gc();
-  memory(start);
-  resetPeaks();
-  resetMeter();
-  operation(input);
-  const computrons = meter();
-  memory(end);
-  return { computrons, slots: end.slotsPeak - start.slots, chunkBytes: end.chunksPeak - start.chunks };
-}
-
-function empty(): void {}
-const overhead = measure(undefined, empty);
-
-function report(name: string, row: Row, extra: Record<string, number> = {}): void {
-  const line = {
-    section: "CoAP",
-    name,
-    computrons: row.computrons - overhead.computrons,
-    slots: row.slots - overhead.slots,
-    chunkBytes: row.chunkBytes - overhead.chunkBytes,
-    ...extra,
-  };
-  print(`BENCH ${JSON.stringify(line)}`);
-}
+const SECTION = "CoAP";
 
 // A 100-byte opaque token, as the provider issues them.
 let token = "";
@@ -83,12 +49,14 @@ const ANSWER = encodeMessageToBytes({
   ),
 });
 
-report(
+reportRow(
+  SECTION,
   "encode introspection request",
   measure(REQUEST, (m) => encodeMessage(m, OUT, 0)),
   { bytes: encodeMessage(REQUEST, OUT, 0) },
 );
-report(
+reportRow(
+  SECTION,
   "decode introspection answer",
   measure(ANSWER, (a) => decodeMessage(a)),
   { bytes: ANSWER.length },
@@ -101,7 +69,8 @@ const random = {
 };
 const engine = new CoapClientEngine({ random });
 const peer = { address: "192.0.2.1", port: 5684 };
-report(
+reportRow(
+  SECTION,
   "engine: submit POST, send, piggybacked 2.01 answer, event",
   measure(engine, (e) => {
     e.submit({ peer, code: Method.POST, options: REQUEST.options ?? [], payload: BODY }, 0);
