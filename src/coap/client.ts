@@ -19,7 +19,7 @@ import { CoapExchangeError } from "./errors.js";
 import { OptionNumber, uintOption, type OptionValue } from "./options.js";
 import type { CoapResponse } from "./response.js";
 import { parseCoapUri, pathOptions, uriOptions } from "./uri.js";
-import { utf8Encode } from "./_utf8.js";
+import { utf8Encode } from "../utf8.js";
 
 /** The part of AbortSignal the client uses (src/ has no DOM types). */
 export interface AbortSignalLike {

@@ -10,7 +10,7 @@
  * readUint(o.value, 0, o.value.length); // 50
  * ```
  */
-import { utf8Encode } from "./_utf8.js";
+import { utf8Encode } from "../utf8.js";
 import { ArgumentError } from "../errors.js";
 
 export const OptionNumber = {

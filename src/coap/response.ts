@@ -13,7 +13,7 @@
 import { codeToString, CODE_NAMES, type MessageType } from "./constants.js";
 import type { DecodedMessage, OptionRef } from "./decode.js";
 import { OptionNumber, readUint } from "./options.js";
-import { utf8Decode } from "./_utf8.js";
+import { utf8Decode } from "../utf8.js";
 
 export class CoapResponse {
   /** "2.05" form. */

@@ -17,7 +17,7 @@ import { encodeMessageToBytes } from "./encode.js";
 import { OptionNumber, isCritical, optionDefinition, readUint, uintOption, opaqueOption, type OptionValue } from "./options.js";
 import { blockOption, blockSize, decodeBlock, szxAtMost } from "./block.js";
 import { DedupTable } from "./_dedup.js";
-import { utf8Decode } from "./_utf8.js";
+import { utf8Decode } from "../utf8.js";
 import { isIdpgateError } from "../errors.js";
 import type { Endpoint } from "../ports.js";
 

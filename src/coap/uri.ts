@@ -15,7 +15,7 @@
 import { DEFAULT_PORT, DEFAULT_SECURE_PORT } from "./constants.js";
 import { ArgumentError } from "../errors.js";
 import { OptionNumber, type OptionValue } from "./options.js";
-import { utf8Encode } from "./_utf8.js";
+import { utf8Encode } from "../utf8.js";
 
 export interface CoapUri {
   readonly secure: boolean;
