@@ -4,6 +4,9 @@
  * Rows (section "Verifier"):
  *  - cache-hit verify (verifyCached): the hot path; must retain nothing (slotsRetained 0);
  *  - cache-hit verify (await verify): the same through the promise API;
+ *  - cache-hit verify (native digest) / (native digest, await verify): the same two with
+ *    NativeTokenDigest (modules/digest: HMAC-SHA-256/128 in C) instead of the default JS SipHash; XS only;
+ *  - token digest alone: SipHash (JS) and native, per call;
  *  - cold verify, idpgate tokenizer: request encode + answer mapping + policy, no network;
  *  - cold verify, JSON.parse: the same with JSON.stringify/JSON.parse, side by side;
  *  - bytes per cache entry: heap growth over N cached tokens, divided by N.
@@ -12,7 +15,7 @@
  */
 import { utf8Encode } from "../../src/json/index.js";
 import { AnswerMapper, encodeIntrospectionRequest, IntrospectionClaims, type Introspector } from "../../src/idp/index.js";
-import { decide, MutableDecision, Verifier } from "../../src/verifier/index.js";
+import { decide, MutableDecision, SipHashTokenDigest, Verifier } from "../../src/verifier/index.js";
 import { gc, isXsHost, memory, meter, print, resetMeter, resetPeaks, type XsMemory } from "../../hosts/xs/js/host.js";
 
 const onXs = isXsHost();
@@ -111,6 +114,28 @@ async function main(): Promise<void> {
   await measure("cache-hit verify (await verify)", 200, async () => {
     if (!(await verifier.verify(TOKEN, req)).allowed) throw new Error("expected allowed");
   });
+
+  const words = new Uint32Array(4);
+  const sip = new SipHashTokenDigest(random);
+  await measure("token digest alone (SipHash-2-4, JS)", 200, () => {
+    sip.digest(TOKEN, words);
+  });
+  if (onXs) {
+    // Native() exists only on XS: load the binding lazily so that Node can still print the other rows.
+    const { NativeTokenDigest } = await import("../../modules/digest/token_digest.js");
+    const native = new NativeTokenDigest();
+    await measure("token digest alone (native HMAC-SHA-256/128)", 200, () => {
+      native.digest(TOKEN, words);
+    });
+    const fast = new Verifier({ introspector: new InstantIdp(), clock: mono, wallClock: wall, digest: native });
+    await fast.verify(TOKEN, req);
+    await measure("cache-hit verify (native digest)", 200, () => {
+      if (!fast.verifyCached(TOKEN, req, decision) || !decision.allowed) throw new Error("expected a cache hit");
+    });
+    await measure("cache-hit verify (native digest, await verify)", 200, async () => {
+      if (!(await fast.verify(TOKEN, req)).allowed) throw new Error("expected allowed");
+    });
+  }
 
   const mapper = new AnswerMapper();
   await measure("cold verify, idpgate tokenizer", 50, () => {

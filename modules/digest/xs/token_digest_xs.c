@@ -1,0 +1,85 @@
+/*
+ * token_digest_xs.c: XS (Moddable xsmc) binding of modules/digest, used by modules/digest/token_digest.ts
+ * (`class NativeTokenDigest extends Native("xs_token_digest_destructor")`).
+ *
+ * Only checks arguments, fetches and validates host data on every call, calls the C core and turns
+ * TOKEN_DIGEST_ERR_* codes into thrown Errors carrying `code` and `fault` (strings from the core's one
+ * mapping). The key comes from modules/dtls's host entropy (dtls_entropy: esp_fill_random on ESP-IDF,
+ * getrandom(2) on Linux). The destructor accepts NULL; free() is safe twice.
+ *
+ * The hot call, xs_token_digest_digest(token, out), allocates nothing: xsmcToString of a string is a
+ * pointer to its bytes in the chunk heap (XS's internal UTF-8, NUL-free: U+0000 is stored as C0 80, so
+ * strlen is its length), nothing in the C core can trigger a collection, and the four words are set into
+ * the Uint32Array as integers.
+ */
+#include "xsmc.h"
+#include "../token_digest.h"
+#include "../../dtls/dtls_session.h"
+
+#include <string.h>
+
+void xs_token_digest_destructor(void* data)
+{
+	if (data)
+		token_digest_free((token_digest *)data);
+}
+
+/* Throws Error(code) with .code and .fault. */
+static void _throw(xsMachine *the, int err)
+{
+	xsmcVars(2);
+	xsVar(0) = xsNew1(xsGlobal, xsID("Error"), xsString((char *)token_digest_error_code(err)));
+	xsmcSetString(xsVar(1), (char *)token_digest_error_code(err));
+	xsmcSet(xsVar(0), xsID("code"), xsVar(1));
+	xsmcSetString(xsVar(1), (char *)token_digest_error_fault(err));
+	xsmcSet(xsVar(0), xsID("fault"), xsVar(1));
+	xsThrow(xsVar(0));
+}
+
+void xs_token_digest_init(xsMachine* the)
+{
+	if (xsmcGetHostData(xsThis) != NULL)
+		xsTypeError("already initialised");
+	token_digest *td = NULL;
+	int err = token_digest_new(&td, dtls_entropy, NULL);
+	if (err < 0)
+		_throw(the, err);
+	xsmcSetHostData(xsThis, td);
+}
+
+/* digest(token: string, out: Uint32Array): out[0..3] := the 128-bit digest, big-endian words. */
+void xs_token_digest_digest(xsMachine* the)
+{
+	token_digest *td = xsmcGetHostDataValidate(xsThis, xs_token_digest_destructor);
+	if (td == NULL)
+		_throw(the, TOKEN_DIGEST_ERR_CLOSED);
+	if (xsmcArgc < 2)
+		xsTypeError("token and out required");
+	int type = xsmcTypeOf(xsArg(0));
+	if (type != xsStringType && type != xsStringXType)
+		xsTypeError("token must be a string");
+	if (xsmcTypeOf(xsArg(1)) != xsReferenceType)
+		xsTypeError("out must be a Uint32Array");
+	const char *s = xsmcToString(xsArg(0));
+	uint8_t d[TOKEN_DIGEST_BYTES];
+	int err = token_digest_compute(td, (const uint8_t *)s, strlen(s), d);
+	if (err < 0)
+		_throw(the, err);
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *p = d + 4 * i;
+		uint32_t w = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+		xsmcSetInteger(xsResult, (xsIntegerValue)w); /* ToUint32 restores the unsigned word */
+		xsmcSetIndex(xsArg(1), i, xsResult);
+	}
+	xsmcSetUndefined(xsResult);
+}
+
+/* Wipes the key and frees now (the destructor would at collection); safe twice. */
+void xs_token_digest_free(xsMachine* the)
+{
+	token_digest *td = xsmcGetHostDataValidate(xsThis, xs_token_digest_destructor);
+	if (td != NULL) {
+		xsmcSetHostData(xsThis, NULL);
+		token_digest_free(td);
+	}
+}
