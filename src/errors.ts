@@ -22,7 +22,9 @@ export class IdpgateError extends Error {
 
   constructor(code: string, fault: Fault, message: string, options?: IdpgateErrorOptions) {
     super(message);
-    this.name = "IdpgateError";
+    // Defined, not assigned: on a device the preloaded Error.prototype is frozen, and assigning over its
+    // read-only `name` throws. The class name is the error's name (CoapFormatError, IdpUnavailable, ...).
+    Object.defineProperty(this, "name", { value: new.target.name, writable: true, enumerable: false, configurable: true });
     this.code = code;
     this.fault = fault;
     // Set by hand: XS and older engines ignore Error's options bag.
@@ -42,6 +44,5 @@ export function isIdpgateError(error: unknown, codeOrPrefix?: string): error is 
 export class ArgumentError extends IdpgateError {
   constructor(code: string, message: string) {
     super(code, "caller", message);
-    this.name = "ArgumentError";
   }
 }

@@ -46,7 +46,6 @@ export class DtlsError extends IdpgateError {
   readonly alert: number;
   constructor(code: string, fault: Fault, message: string, alert = -1) {
     super(code, fault, message);
-    this.name = "DtlsError";
     this.alert = alert;
   }
 }

@@ -28,13 +28,11 @@ import { IdpgateError, type Fault } from "../errors.js";
 export class CoapFormatError extends IdpgateError {
   constructor(code: string, message: string) {
     super(code, "peer", message);
-    this.name = "CoapFormatError";
   }
 }
 
 export class CoapExchangeError extends IdpgateError {
   constructor(code: string, fault: Fault, message: string, options?: { readonly cause?: unknown }) {
     super(code, fault, message, options);
-    this.name = "CoapExchangeError";
   }
 }

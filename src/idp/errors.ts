@@ -63,7 +63,6 @@ export class IdpError extends IdpgateError {
       `${message}${details?.coapCode === undefined ? "" : ` [${formatCoapCode(details.coapCode)}]`}${extra}`,
       details?.cause === undefined ? undefined : { cause: details.cause },
     );
-    this.name = "IdpError";
     this.coapCode = details?.coapCode;
     this.provider = p;
   }
@@ -72,14 +71,12 @@ export class IdpError extends IdpgateError {
 export class IdpUnauthorized extends IdpError {
   constructor(details: IdpErrorDetails) {
     super("idp.unauthorized", "caller", "the identity provider refused our client credentials", details);
-    this.name = "IdpUnauthorized";
   }
 }
 
 export class IdpMethodNotAllowed extends IdpError {
   constructor(details: IdpErrorDetails) {
     super("idp.method_not_allowed", "internal", "the identity provider refused the method", details);
-    this.name = "IdpMethodNotAllowed";
   }
 }
 
@@ -88,7 +85,6 @@ export class IdpServerError extends IdpError {
   readonly requestId: string | undefined;
   constructor(details: IdpErrorDetails) {
     super("idp.server_error", "environment", "the identity provider failed", details);
-    this.name = "IdpServerError";
     this.requestId = details.provider?.requestId;
   }
 }
@@ -98,7 +94,6 @@ export class IdpUnexpectedCode extends IdpError {
   readonly maxAge: number | undefined;
   constructor(details: IdpErrorDetails) {
     super("idp.unexpected_code", "peer", "the identity provider answered with an undocumented code", details);
-    this.name = "IdpUnexpectedCode";
     this.maxAge = details.maxAge;
   }
 }
@@ -106,7 +101,6 @@ export class IdpUnexpectedCode extends IdpError {
 export class IdpMalformedAnswer extends IdpError {
   constructor(reason: string, details: IdpErrorDetails) {
     super("idp.malformed_answer", "peer", `malformed introspection answer: ${reason}`, details);
-    this.name = "IdpMalformedAnswer";
   }
 }
 
@@ -119,7 +113,6 @@ export class IdpBadContentFormat extends IdpError {
       `answer has Content-Format ${contentFormat ?? "none"}, expected 50 (application/json)`,
       details,
     );
-    this.name = "IdpBadContentFormat";
     this.contentFormat = contentFormat;
   }
 }
@@ -127,7 +120,6 @@ export class IdpBadContentFormat extends IdpError {
 export class IdpAnswerTooLarge extends IdpError {
   constructor(limit: number, details: IdpErrorDetails) {
     super("idp.answer_too_large", "peer", `answer above the limit of ${limit} bytes or its token budget`, details);
-    this.name = "IdpAnswerTooLarge";
   }
 }
 
@@ -139,7 +131,6 @@ export class IdpUnavailable extends IdpError {
       `the identity provider could not be reached${cause instanceof IdpgateError ? ` (${cause.code})` : ""}`,
       { cause },
     );
-    this.name = "IdpUnavailable";
   }
 }
 

@@ -44,7 +44,6 @@ export class JsonError extends IdpgateError {
 
   constructor(code: JsonErrorCode, offset: number, message: string, fault: Fault = "peer") {
     super(code, fault, offset >= 0 ? `${message} at byte ${offset}` : message);
-    this.name = "JsonError";
     this.offset = offset;
   }
 }

@@ -6,7 +6,7 @@ export class AssertionError extends Error {
   readonly code = "test.assertion";
   constructor(message: string) {
     super(message);
-    this.name = "AssertionError";
+    Object.defineProperty(this, "name", { value: "AssertionError", writable: true, enumerable: false, configurable: true });
   }
 }
 

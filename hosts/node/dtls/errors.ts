@@ -10,7 +10,6 @@ export class DtlsError extends IdpgateError {
 
   constructor(code: string, fault: Fault, message: string, alert = -1) {
     super(code, fault, message);
-    this.name = "DtlsError";
     this.alert = alert;
   }
 }
