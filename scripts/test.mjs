@@ -24,12 +24,17 @@ function staticChecks() {
     ["runtime-neutral code without Node types (tsc -p tsconfig.json)", "tsc", ["-p", "tsconfig.json"]],
     ["lint (eslint)", "eslint", ["--max-warnings=0", "."]],
     ["format (prettier --check)", "prettier", ["--check", "--log-level=warn", "."]],
+    [
+      "manifest.json preloads every src/ module (node scripts/manifest.mjs --check)",
+      process.execPath,
+      [join(root, "scripts", "manifest.mjs"), "--check"],
+    ],
   ];
   let failed = 0;
   for (const [what, tool, args] of checks) {
     say(`check: ${what}`);
     try {
-      run(bin(tool), args);
+      run(tool.startsWith("/") ? tool : bin(tool), args);
     } catch {
       say(`check FAILED: ${what}`);
       failed++;

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// Keeps manifest.json's `modules` and `preload` lists in step with src/: Moddable 8.2's preload
+// wildcards match JavaScript modules only, so every TypeScript module is listed by name.
+// Usage: node scripts/manifest.mjs [--check]   (--check: exit 1 and name the differences)
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { root, listFiles, say } from "./lib.mjs";
+
+export function expectedManifest() {
+  const path = join(root, "manifest.json");
+  const manifest = JSON.parse(readFileSync(path, "utf8"));
+  const files = listFiles(join(root, "src"), (p) => p.endsWith(".ts") && !p.endsWith(".d.ts")).map((p) =>
+    relative(root, p).replace(/\\/g, "/"),
+  );
+  const dirs = [...new Set(files.map((f) => dirname(f)))].sort();
+  const modules = Object.fromEntries(dirs.map((d) => [`idpgate/${d}/*`, `./${d}/*`]));
+  const preload = files.map((f) => `idpgate/${f.slice(0, -3)}`);
+  return { path, manifest, expected: { ...manifest, modules: { ...manifest.modules, ...modules }, preload } };
+}
+
+export function checkManifest() {
+  const { manifest, expected } = expectedManifest();
+  const have = new Set(manifest.preload ?? []);
+  const want = new Set(expected.preload);
+  const missing = [...want].filter((m) => !have.has(m));
+  const stale = [...have].filter((m) => !want.has(m));
+  const dirs = Object.keys(expected.modules).filter((k) => !(k in (manifest.modules ?? {})));
+  return [
+    ...missing.map((m) => `not preloaded: ${m}`),
+    ...stale.map((m) => `preloaded but gone: ${m}`),
+    ...dirs.map((d) => `no module mapping: ${d}`),
+  ];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes("--check")) {
+    const problems = checkManifest();
+    for (const p of problems) say(`manifest.json: ${p}`);
+    process.exit(problems.length === 0 ? 0 : 1);
+  }
+  const { path, expected } = expectedManifest();
+  writeFileSync(path, `${JSON.stringify(expected, null, 2)}\n`);
+  say("manifest.json: modules and preload lists rewritten from src/");
+}
