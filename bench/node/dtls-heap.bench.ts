@@ -1,14 +1,73 @@
 /**
- * DTLS heap and handshake-traffic benchmark: builds and runs modules/dtls/test/dtls_heapbench (C, Debian's
- * static mbedtls with calloc/malloc/free wrapped at link time) and forwards its BENCH rows: heap peak during a
- * client PSK-CCM8 handshake, heap held per established client session, and flights/bytes full vs resumed.
+ * DTLS heap and handshake-traffic benchmark: builds and runs modules/dtls/test/dtls_heapbench (C, mbedtls linked
+ * statically with calloc/malloc/free wrapped at link time) and forwards its BENCH rows: heap peak during a client
+ * PSK-CCM8 handshake and heap held once connected (full and resumed), the server's per-peer heap, an
+ * ECDHE-ECDSA-CCM8 client handshake (P-256), and flights/bytes full vs resumed.
+ *
+ * Always: Debian's mbedtls (2.28, default config, 16 KB record buffers). The device figures (the configuration
+ * in modules/dtls/config/mbedtls_device_config.h) need an mbedtls 2.28 or 3.6 source tree in the environment
+ * variable MBEDTLS_SRC: it is copied to build/dtls-test/mbedtls-device/ (the tree itself is not touched),
+ * built there with the device config (again only when the config or the tree changes), and the driver is
+ * linked against it as build/dtls-test/dtls_heapbench_device (also read by device.bench.ts). Without it one
+ * row says the device figures were not measured.
+ *
+ *   MBEDTLS_SRC=/path/to/mbedtls-2.28.3 node build/bench/node/dtls-heap.bench.js
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
-const bin = resolve(ROOT, "build/dtls-test/dtls_heapbench");
-execFileSync("make", ["-C", resolve(ROOT, "modules/dtls/test"), bin], { stdio: "pipe" });
-const out = execFileSync(bin, { encoding: "utf8" });
-for (const line of out.split("\n")) if (line.startsWith("BENCH ")) console.log(line);
+const TEST = resolve(ROOT, "modules/dtls/test");
+const CONFIG_DIR = resolve(ROOT, "modules/dtls/config");
+const OUT = resolve(ROOT, "build/dtls-test");
+
+function forward(bin: string): void {
+  const out = execFileSync(bin, { encoding: "utf8" });
+  for (const line of out.split("\n")) if (line.startsWith("BENCH ")) console.log(line);
+}
+
+function notMeasured(reason: string): void {
+  console.log(`BENCH ${JSON.stringify({ section: "DTLS", name: "device config heap: not measured", reason })}`);
+}
+
+/* Debian's mbedtls */
+const debian = join(OUT, "dtls_heapbench");
+execFileSync("make", ["-C", TEST, debian], { stdio: "pipe" });
+forward(debian);
+
+/* the device configuration, from MBEDTLS_SRC */
+const src = process.env["MBEDTLS_SRC"];
+if (src === undefined || src === "") {
+  notMeasured("MBEDTLS_SRC not set (an mbedtls 2.28/3.6 source tree, e.g. Debian's mbedtls_2.28.3.orig.tar.gz unpacked)");
+} else if (!existsSync(join(src, "include", "mbedtls", "version.h")) || !existsSync(join(src, "library"))) {
+  notMeasured(`MBEDTLS_SRC=${src} is not an mbedtls source tree`);
+} else {
+  const tree = join(OUT, "mbedtls-device");
+  const stampFile = join(tree, ".idpgate-device-config");
+  const stamp = createHash("sha256")
+    .update(resolve(src))
+    .update(readFileSync(join(src, "include", "mbedtls", "version.h")))
+    .update(readFileSync(join(CONFIG_DIR, "mbedtls_device_config.h")))
+    .digest("hex");
+  try {
+    if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stamp) {
+      rmSync(tree, { recursive: true, force: true });
+      cpSync(src, tree, { recursive: true });
+      const cflags = `-O2 -I${CONFIG_DIR} -DMBEDTLS_USER_CONFIG_FILE='"mbedtls_device_config.h"'`;
+      execFileSync("find", [tree, "(", "-name", "*.o", "-o", "-name", "libmbed*.a", ")", "-delete"], { stdio: "pipe" }); /* objects of another config */
+      execFileSync("make", ["-C", join(tree, "library"), `CFLAGS=${cflags}`, "libmbedcrypto.a", "libmbedx509.a", "libmbedtls.a"], {
+        stdio: "pipe",
+        maxBuffer: 64 << 20,
+      });
+      writeFileSync(stampFile, stamp);
+    }
+    execFileSync("make", ["-C", TEST, "device", `MBEDTLS_DIR=${tree}`], { stdio: "pipe", maxBuffer: 16 << 20 });
+    forward(join(OUT, "dtls_heapbench_device"));
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? error).trim();
+    notMeasured(`device build failed: ${stderr.split("\n").slice(-2).join(" | ")}`);
+  }
+}

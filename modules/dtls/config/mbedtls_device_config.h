@@ -1,16 +1,28 @@
 /*
  * mbedtls_device_config.h: what modules/dtls needs from mbedtls on a device, as an mbedtls user config
  * (-DMBEDTLS_USER_CONFIG_FILE='"mbedtls_device_config.h"', included at the end of mbedtls's config). Works
- * on 2.28 (check_config.h-validated against Debian's headers by test/dtls/config.node.test.ts) and 3.6; on
+ * on 2.28 and 3.6 (check_config.h accepts it with Debian's 2.28.3 headers, upstream 2.28.3 and 3.6.6); on
  * ESP-IDF set the same through sdkconfig.defaults beside this file (ESP-IDF generates its own config).
  *
- * Record buffers: a DTLS record must fit the path MTU anyway (IP fragmentation is off on Moddable's ESP32
- * lwIP), so 16 KB buffers only waste heap. 2 KB in (room for a P-256 certificate chain reassembled from
- * fragments) and 1 KB out (our flights are fragmented to the MTU, CoAP uses Block2) keep a PSK handshake
- * near 4 KB of heap instead of ~35 KB.
+ * Everything mbedtls enables by default that modules/dtls does not use is turned off below, because most of
+ * it costs heap in every session or handshake, not only flash (see the memory section of ../README.md for
+ * the measured effect of each group: test/dtls_heapbench with HEAPBENCH_TRACE=1). Record buffers: a DTLS
+ * record must fit the path MTU anyway (IP fragmentation is off on Moddable's ESP32 lwIP), so 16 KB buffers
+ * only waste heap: 1440 in (any datagram that reaches the device unfragmented, and a reassembled P-256
+ * leaf + intermediate Certificate message) and 1024 out (our flights are fragmented to the MTU, CoAP uses
+ * Block2).
  */
 #ifndef IDPGATE_MBEDTLS_DEVICE_CONFIG_H
 #define IDPGATE_MBEDTLS_DEVICE_CONFIG_H
+
+/* Record content lengths (bytes); keep CONFIG_MBEDTLS_SSL_IN/OUT_CONTENT_LEN in sdkconfig.defaults equal.
+ * Overridable with -D for measurements (the mbedtls build and the drivers must then see the same values). */
+#ifndef IDPGATE_DTLS_IN_CONTENT_LEN
+#define IDPGATE_DTLS_IN_CONTENT_LEN 1440
+#endif
+#ifndef IDPGATE_DTLS_OUT_CONTENT_LEN
+#define IDPGATE_DTLS_OUT_CONTENT_LEN 1024
+#endif
 
 /* DTLS 1.2 (RFC 6347) with HelloVerifyRequest cookies and anti-replay */
 #define MBEDTLS_SSL_PROTO_TLS1_2
@@ -57,28 +69,128 @@
 #define MBEDTLS_CTR_DRBG_C
 #define MBEDTLS_ENTROPY_C
 
-/* RFC 9146 Connection ID: only on 3.x (2.28 has the incompatible draft-05 form: leave it off) */
+/* MBEDTLS_VERSION_NUMBER for whoever includes this file as a whole config (bench/size/rv32imc.sh) */
 #include <mbedtls/version.h>
-#if MBEDTLS_VERSION_NUMBER < 0x03000000
-#undef MBEDTLS_SSL_DTLS_CONNECTION_ID
-#endif
 
-/* Small record buffers (see above). 2.28 sizes both from MAX_CONTENT_LEN unless IN/OUT are given. */
+/* RFC 9146 Connection ID: off until modules/dtls wires it (want_cid answers DTLS_ERR_UNAVAILABLE either way;
+ * 2.28 only has the incompatible draft-05 form). Off also drops the CID room from both record buffers. */
+#undef MBEDTLS_SSL_DTLS_CONNECTION_ID
+#undef MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT /* 3.6 defines it (0); check_config.h wants it gone with CID */
+
+/* Record buffers (heap: IN/OUT_CONTENT_LEN + per-buffer overhead, see the memory section of README.md).
+ * IN: the largest datagram a peer sends us (its flights are fragmented to its MTU; bigger datagrams are
+ * dropped by _bio_recv) and the largest handshake message, which mbedtls reassembles and then copies back
+ * into the input buffer: the peer's Certificate message (12-byte header + a P-256 leaf and intermediate,
+ * ~0.5 KB each). OUT: our largest handshake message (ClientHello with a session ticket, our own certificate
+ * if any) and one plaintext datagram (dtls_session_write; CoAP bodies use Block2).
+ * 2.28 sizes both from MAX_CONTENT_LEN unless IN/OUT are given. */
 #undef MBEDTLS_SSL_MAX_CONTENT_LEN
 #undef MBEDTLS_SSL_IN_CONTENT_LEN
 #undef MBEDTLS_SSL_OUT_CONTENT_LEN
-#define MBEDTLS_SSL_MAX_CONTENT_LEN 2048
-#define MBEDTLS_SSL_IN_CONTENT_LEN 2048
-#define MBEDTLS_SSL_OUT_CONTENT_LEN 1024
-/* Let the client ask for small records too (RFC 6066 max_fragment_length), for peers that honour it. */
-#define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+#define MBEDTLS_SSL_MAX_CONTENT_LEN IDPGATE_DTLS_IN_CONTENT_LEN
+#define MBEDTLS_SSL_IN_CONTENT_LEN IDPGATE_DTLS_IN_CONTENT_LEN
+#define MBEDTLS_SSL_OUT_CONTENT_LEN IDPGATE_DTLS_OUT_CONTENT_LEN
+/* Handshake messages buffered ahead of the one being processed (the rest of the peer's flight while its
+ * Certificate is still in fragments, plus the reassembly buffer itself): default 32 KB. One certificate
+ * message and its reassembly bitmask plus the small messages that follow it in the flight. */
+#undef MBEDTLS_SSL_DTLS_MAX_BUFFERING
+#define MBEDTLS_SSL_DTLS_MAX_BUFFERING (IDPGATE_DTLS_IN_CONTENT_LEN + IDPGATE_DTLS_IN_CONTENT_LEN / 4)
+/* MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is left off: it only shrinks the buffers to a negotiated
+ * max_fragment_length, which modules/dtls does not ask for (it does not follow the MTU). */
+#undef MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
+#undef MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 
-/* Not needed by modules/dtls: save flash and RAM */
-#undef MBEDTLS_SSL_RENEGOTIATION
-#undef MBEDTLS_SSL_DTLS_SRTP
+/* Only AEAD (CCM) records: without CBC each record buffer loses 256 bytes of padding room and the MAC
+ * room shrinks to the 16-byte tag; the transform keeps no HMAC contexts. */
+#undef MBEDTLS_CIPHER_MODE_CBC
+#undef MBEDTLS_CIPHER_MODE_CFB
+#undef MBEDTLS_CIPHER_MODE_OFB
+#undef MBEDTLS_CIPHER_MODE_XTS
+#undef MBEDTLS_CIPHER_NULL_CIPHER
+#undef MBEDTLS_SSL_ENCRYPT_THEN_MAC
+#undef MBEDTLS_SSL_CBC_RECORD_SPLITTING
+#undef MBEDTLS_SSL_TRUNCATED_HMAC
+#undef MBEDTLS_GCM_C
+#undef MBEDTLS_CHACHAPOLY_C
+#undef MBEDTLS_CHACHA20_C
+#undef MBEDTLS_POLY1305_C
+#undef MBEDTLS_CAMELLIA_C
+#undef MBEDTLS_ARIA_C
+#undef MBEDTLS_DES_C
+#undef MBEDTLS_ARC4_C
+#undef MBEDTLS_BLOWFISH_C
+#undef MBEDTLS_XTEA_C
+#undef MBEDTLS_CMAC_C
+#undef MBEDTLS_NIST_KW_C
+
+/* (D)TLS 1.2 only: no MD5/SHA-1 handshake checksums (2.28 enables TLS 1.0/1.1 by default), no TLS 1.3
+ * (3.6), and no SHA-384/512 (the CCM_8 suites use SHA-256; the SHA-512 checksum context goes from every
+ * handshake, the entropy pool uses SHA-256; certificates must be signed with ecdsa-with-SHA256). */
+#undef MBEDTLS_SSL_PROTO_SSL3
+#undef MBEDTLS_SSL_PROTO_TLS1
+#undef MBEDTLS_SSL_PROTO_TLS1_1
+#undef MBEDTLS_SSL_PROTO_TLS1_3
+#undef MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
+#undef MBEDTLS_SSL_EARLY_DATA
+#undef MBEDTLS_SHA512_C
+#undef MBEDTLS_SHA384_C
+#undef MBEDTLS_SHA224_C
+#undef MBEDTLS_SHA1_C
+#undef MBEDTLS_MD5_C
+#undef MBEDTLS_RIPEMD160_C
+#undef MBEDTLS_PKCS5_C
+#undef MBEDTLS_PKCS12_C
+
+/* Only the two key exchanges: no finite-field DH (its 1 KB premaster room and DHM context leave the
+ * handshake), no RSA, only P-256. */
 #undef MBEDTLS_KEY_EXCHANGE_RSA_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_DHE_RSA_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDH_ECDSA_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDH_RSA_ENABLED
 #undef MBEDTLS_KEY_EXCHANGE_DHE_PSK_ENABLED
 #undef MBEDTLS_KEY_EXCHANGE_RSA_PSK_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECJPAKE_ENABLED
+#undef MBEDTLS_DHM_C
+#undef MBEDTLS_ECJPAKE_C
+#undef MBEDTLS_RSA_C
+#undef MBEDTLS_PKCS1_V15
+#undef MBEDTLS_PKCS1_V21
+#undef MBEDTLS_X509_RSASSA_PSS_SUPPORT
+#undef MBEDTLS_GENPRIME
+#undef MBEDTLS_ECP_DP_SECP192R1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP224R1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP384R1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP521R1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP192K1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP224K1_ENABLED
+#undef MBEDTLS_ECP_DP_SECP256K1_ENABLED
+#undef MBEDTLS_ECP_DP_BP256R1_ENABLED
+#undef MBEDTLS_ECP_DP_BP384R1_ENABLED
+#undef MBEDTLS_ECP_DP_BP512R1_ENABLED
+#undef MBEDTLS_ECP_DP_CURVE25519_ENABLED
+#undef MBEDTLS_ECP_DP_CURVE448_ENABLED
+/* Small ECC/bignum windows, for less peak heap during an ECDHE-ECDSA handshake at the price of speed
+ * (measured on 2.28, client handshake peak): 2-bit comb windows and 1-bit MPI windows -2,072 bytes against
+ * mbedtls's defaults; FIXED_POINT_OPTIM 0 a further -424 (the generator's precomputed tables are in flash
+ * either way; ESP-IDF quotes 3-4 times slower fixed-point multiplication without them). */
+#undef MBEDTLS_ECP_WINDOW_SIZE
+#undef MBEDTLS_ECP_FIXED_POINT_OPTIM
+#undef MBEDTLS_MPI_WINDOW_SIZE
+#define MBEDTLS_ECP_WINDOW_SIZE 2
+#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+#define MBEDTLS_MPI_WINDOW_SIZE 1
+
+/* Not needed by modules/dtls: save flash and RAM. The peer certificate is checked (CA chain, name, pin in
+ * _verify_cb) during the handshake and not looked at afterwards, so the session keeps only its digest. */
+#undef MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+#undef MBEDTLS_SSL_CONTEXT_SERIALIZATION
+#undef MBEDTLS_SSL_RENEGOTIATION
+#undef MBEDTLS_SSL_DTLS_SRTP
+#undef MBEDTLS_SSL_ALPN
+#undef MBEDTLS_SSL_EXPORT_KEYS
+#undef MBEDTLS_SSL_ASYNC_PRIVATE
 #undef MBEDTLS_HAVEGE_C
 
 #endif /* IDPGATE_MBEDTLS_DEVICE_CONFIG_H */

@@ -4,12 +4,19 @@
  * Debian's static mbedtls (libmbed*.a), so every allocation mbedtls and the core make is seen. The server
  * runs in the same process; counting is switched on only inside client calls (everything the client
  * allocates or frees happens there). Bytes are glibc usable sizes. Prints BENCH lines (CONVENTIONS.md).
- * Also: handshake flights and bytes, full vs resumed.
+ * Also: an ECDHE-ECDSA-CCM8 client handshake (P-256, CA-checked, the server's flight fragmented), handshake
+ * flights and bytes, full vs resumed. HEAPBENCH_TRACE=1 lists the client's live blocks and their callers.
  */
 #include "dtls_session.h"
+#include "test_certs.h"
 
+#include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
+
+#include <execinfo.h>
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void *__real_calloc(size_t n, size_t size);
@@ -20,37 +27,78 @@ static int counting;        /* 1: client calls, 2: server calls */
 static long cur, peak, allocs;
 static long scur, speak;
 
-void *__wrap_calloc(size_t n, size_t size)
+/* HEAPBENCH_TRACE=1: the client's live blocks (requested size and call chain) at its peak and once connected,
+ * on stderr as "size <- frame <- frame ..."; resolve frames with addr2line -f -e <binary> (offsets from the
+ * executable's start; mbedtls frames resolve when it is linked statically, as here). */
+#define TRACE_MAX 256
+#define TRACE_DEPTH 5
+typedef struct { void *p; size_t size; void *frames[TRACE_DEPTH]; int n; } _block;
+static int tracing;
+static _block live[TRACE_MAX], at_peak[TRACE_MAX];
+static int nlive, npeak;
+extern const char __executable_start[];
+
+static void _track(void *p, size_t size)
 {
-    void *p = __real_calloc(n, size);
+    if (!tracing || nlive == TRACE_MAX) return;
+    _block *b = &live[nlive++];
+    void *frames[TRACE_DEPTH + 2];
+    int n = backtrace(frames, TRACE_DEPTH + 2);
+    b->p = p;
+    b->size = size;
+    b->n = n > 2 ? n - 2 : 0; /* skip _track and the wrapper */
+    memcpy(b->frames, frames + 2, (size_t)b->n * sizeof(void *));
+}
+
+static void _untrack(void *p)
+{
+    for (int i = 0; tracing && i < nlive; i++)
+        if (live[i].p == p) { live[i] = live[--nlive]; return; }
+}
+
+static void _dump(const char *what, const _block *t, int n)
+{
+    fprintf(stderr, "TRACE %s: %d blocks\n", what, n);
+    for (int i = 0; i < n; i++) {
+        fprintf(stderr, "TRACE %6zu", t[i].size);
+        for (int f = 0; f < t[i].n; f++) fprintf(stderr, " <- 0x%lx", (unsigned long)((const char *)t[i].frames[f] - __executable_start));
+        fputc('\n', stderr);
+    }
+}
+
+static void _counted(void *p, size_t size)
+{
     if (p && counting == 1) {
         cur += (long)malloc_usable_size(p);
         allocs++;
-        if (cur > peak) peak = cur;
+        _track(p, size);
+        if (cur > peak) {
+            peak = cur;
+            if (tracing) { memcpy(at_peak, live, (size_t)nlive * sizeof *live); npeak = nlive; }
+        }
     } else if (p && counting == 2) {
         scur += (long)malloc_usable_size(p);
         if (scur > speak) speak = scur;
     }
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    void *p = __real_calloc(n, size);
+    _counted(p, n * size);
     return p;
 }
 
 void *__wrap_malloc(size_t size)
 {
     void *p = __real_malloc(size);
-    if (p && counting == 1) {
-        cur += (long)malloc_usable_size(p);
-        allocs++;
-        if (cur > peak) peak = cur;
-    } else if (p && counting == 2) {
-        scur += (long)malloc_usable_size(p);
-        if (scur > speak) speak = scur;
-    }
+    _counted(p, size);
     return p;
 }
 
 void __wrap_free(void *p)
 {
-    if (p && counting == 1) cur -= (long)malloc_usable_size(p);
+    if (p && counting == 1) { cur -= (long)malloc_usable_size(p); _untrack(p); }
     else if (p && counting == 2) scur -= (long)malloc_usable_size(p);
     __real_free(p);
 }
@@ -62,7 +110,7 @@ static const uint8_t KEY[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
 
 typedef struct { long peak, held, allocs, after_new, server_peak, server_held; uint32_t flights, tx_dgrams, tx_bytes, rx_bytes; int resumed; } result;
 
-static result run(dtls_server *srv, const uint8_t *blob, size_t blob_len, uint8_t *save, size_t *save_len)
+static result run(dtls_server *srv, const dtls_options *copts, const uint8_t *blob, size_t blob_len, uint8_t *save, size_t *save_len)
 {
     result r;
     memset(&r, 0, sizeof r);
@@ -72,8 +120,10 @@ static result run(dtls_server *srv, const uint8_t *blob, size_t blob_len, uint8_
     co.role = DTLS_ROLE_CLIENT;
     co.psks = &cp;
     co.psk_count = 1;
+    if (copts) co = *copts;
     cur = peak = allocs = 0;
     scur = speak = 0;
+    nlive = npeak = 0;
     dtls_session *c = NULL;
     int rc = 0;
     CLIENT(rc = dtls_session_new(&c, &co));
@@ -124,6 +174,12 @@ static result run(dtls_server *srv, const uint8_t *blob, size_t blob_len, uint8_
     if (dtls_session_state(c) != DTLS_STATE_CONNECTED) { fprintf(stderr, "not connected\n"); return r; }
     r.held = cur;
     r.peak = peak;
+    if (tracing) {
+        const char *what = copts ? "certificate client" : blob ? "resumed client" : "client";
+        fprintf(stderr, "TRACE %s: peak %ld held %ld\n", what, peak, cur);
+        _dump("at peak", at_peak, npeak);
+        _dump("held", live, nlive);
+    }
     r.allocs = allocs;
     r.resumed = dtls_session_resumed(c);
     dtls_session_stats(c, &r.tx_dgrams, &r.tx_bytes, NULL);
@@ -141,12 +197,26 @@ static result run(dtls_server *srv, const uint8_t *blob, size_t blob_len, uint8_
     return r;
 }
 
+/* Label: the mbedtls version and record content lengths this was built against ("device config" when
+ * built with config/mbedtls_device_config.h, i.e. through the Makefile's device target). */
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#if defined(MBEDTLS_USER_CONFIG_FILE)
+#define HEAPBENCH_CONFIG "device config"
+#else
+#define HEAPBENCH_CONFIG "default config"
+#endif
 #ifndef HEAPBENCH_LABEL
-#define HEAPBENCH_LABEL "mbedtls 2.28 Debian, 16 KB record buffers"
+#define HEAPBENCH_LABEL "mbedtls " MBEDTLS_VERSION_STRING " " HEAPBENCH_CONFIG ", IN " STR(MBEDTLS_SSL_IN_CONTENT_LEN) " / OUT " STR(MBEDTLS_SSL_OUT_CONTENT_LEN)
 #endif
 
 int main(void)
 {
+    if (getenv("HEAPBENCH_TRACE")) {
+        void *warm[2];
+        backtrace(warm, 2); /* loads libgcc's unwinder before counting starts */
+        tracing = 1;
+    }
     dtls_options so;
     dtls_psk sp = { (const uint8_t *)"device-1", 8, KEY, sizeof KEY };
     memset(&so, 0, sizeof so);
@@ -157,10 +227,31 @@ int main(void)
     if (dtls_server_new(&srv, &so, 4, 0) != 0) return 1;
     uint8_t blob[DTLS_MAX_SESSION_BLOB];
     size_t blob_len = sizeof blob;
-    result full = run(srv, NULL, 0, blob, &blob_len);
-    result res = run(srv, blob, blob_len, NULL, NULL);
+    result full = run(srv, NULL, NULL, 0, blob, &blob_len);
+    result res = run(srv, NULL, blob, blob_len, NULL, NULL);
     dtls_server_free(srv);
     if (full.peak == 0 || !res.resumed) { fprintf(stderr, "bench failed\n"); return 1; }
+
+    /* ECDHE-ECDSA-CCM8 client: CA-checked P-256 server certificate, the server's flight fragmented to a
+     * 256-byte MTU (the client reassembles the Certificate message). */
+    dtls_options cso, cco;
+    memset(&cso, 0, sizeof cso);
+    cso.role = DTLS_ROLE_SERVER;
+    cso.cert_pem = (const uint8_t *)TEST_SERVER_CERT_PEM;
+    cso.cert_pem_len = sizeof TEST_SERVER_CERT_PEM;
+    cso.key_pem = (const uint8_t *)TEST_SERVER_KEY_PEM;
+    cso.key_pem_len = sizeof TEST_SERVER_KEY_PEM;
+    cso.mtu = 256;
+    memset(&cco, 0, sizeof cco);
+    cco.role = DTLS_ROLE_CLIENT;
+    cco.ca_pem = (const uint8_t *)TEST_CA_PEM;
+    cco.ca_pem_len = sizeof TEST_CA_PEM;
+    cco.server_name = "localhost";
+    dtls_server *csrv = NULL;
+    if (dtls_server_new(&csrv, &cso, 4, 0) != 0) return 1;
+    result cert = run(csrv, &cco, NULL, 0, NULL, NULL);
+    dtls_server_free(csrv);
+    if (cert.peak == 0) { fprintf(stderr, "certificate bench failed\n"); return 1; }
     printf("BENCH {\"section\":\"DTLS\",\"name\":\"client PSK-CCM8 handshake heap (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld,\"allocations\":%ld}\n",
            HEAPBENCH_LABEL, full.peak, full.held, full.allocs);
     printf("BENCH {\"section\":\"DTLS\",\"name\":\"client session after dtls_session_new, before the handshake (%s)\",\"heldBytes\":%ld}\n", HEAPBENCH_LABEL, full.after_new);
@@ -168,9 +259,11 @@ int main(void)
            HEAPBENCH_LABEL, res.peak, res.held, res.allocs);
     printf("BENCH {\"section\":\"DTLS\",\"name\":\"server (dtls_server) PSK-CCM8 handshake heap per peer (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld}\n",
            HEAPBENCH_LABEL, full.server_peak, full.server_held);
-    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, full (with cookie)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
-           full.flights, full.tx_dgrams, full.tx_bytes, full.rx_bytes);
-    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, resumed (with cookie)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
-           res.flights, res.tx_dgrams, res.tx_bytes, res.rx_bytes);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"client ECDHE-ECDSA-CCM8 (P-256 CA chain) handshake heap (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld,\"allocations\":%ld}\n",
+           HEAPBENCH_LABEL, cert.peak, cert.held, cert.allocs);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, full (with cookie) (%s)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+           HEAPBENCH_LABEL, full.flights, full.tx_dgrams, full.tx_bytes, full.rx_bytes);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, resumed (with cookie) (%s)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+           HEAPBENCH_LABEL, res.flights, res.tx_dgrams, res.tx_bytes, res.rx_bytes);
     return 0;
 }
