@@ -15,8 +15,9 @@ function pruneStale() {
 }
 
 export function buildTs({ quiet = false } = {}) {
-  if (!quiet) say("compiling TypeScript (tsc -p tsconfig.node.json)");
+  if (!quiet) say("compiling TypeScript (tsc -p tsconfig.node.json, then the device glue with tsconfig.moddable.json)");
   run(bin("tsc"), ["-p", "tsconfig.node.json"]);
+  run(bin("tsc"), ["-p", "tsconfig.moddable.json"]);
   pruneStale();
 }
 

@@ -57,7 +57,9 @@ if (src === undefined || src === "") {
       rmSync(tree, { recursive: true, force: true });
       cpSync(src, tree, { recursive: true });
       const cflags = `-O2 -I${CONFIG_DIR} -DMBEDTLS_USER_CONFIG_FILE='"mbedtls_device_config.h"'`;
-      execFileSync("find", [tree, "(", "-name", "*.o", "-o", "-name", "libmbed*.a", ")", "-delete"], { stdio: "pipe" }); /* objects of another config */
+      execFileSync("find", [tree, "(", "-name", "*.o", "-o", "-name", "libmbed*.a", ")", "-delete"], {
+        stdio: "pipe",
+      }); /* objects of another config */
       execFileSync("make", ["-C", join(tree, "library"), `CFLAGS=${cflags}`, "libmbedcrypto.a", "libmbedx509.a", "libmbedtls.a"], {
         stdio: "pipe",
         maxBuffer: 64 << 20,

@@ -38,8 +38,23 @@ struct HostTimer {
 	double when;   /* monotonic ms */
 	uint64_t seq;  /* insertion order among timers due at the same time */
 	int id;
-	xsSlot callback; /* remembered (rooted) while the timer is pending */
+	xsSlot callback; /* setTimeout: remembered (rooted) while the timer is pending */
+	/* Moddable `timer` module (host_timer.c): the Timer object owns this record (its host data) and holds
+	 * the callback; the object is remembered while the timer is armed. */
+	int moddable;
+	int linked;    /* in gHost.timers */
+	int rooted;    /* object remembered */
+	double repeat; /* ms; 0 = one-shot */
+	xsSlot object;
 };
+
+/* Bare module specifiers mapped to files (host_platform.c): built-in defaults and --module SPEC=PATH. */
+#define HOST_MAX_MODULE_MAPS 32
+typedef struct {
+	const char* specifier;
+	char* path;
+} HostModuleMap;
+
 
 typedef struct {
 	/* memory model (host_platform.c) */
@@ -60,6 +75,9 @@ typedef struct {
 	HostTimer* timers;
 	int nextTimerId;
 	uint64_t timerSeq;
+	/* bare specifiers (host_platform.c) */
+	HostModuleMap moduleMaps[HOST_MAX_MODULE_MAPS];
+	int moduleMapCount;
 	/* command line */
 	int argc;                /* arguments after the entry module */
 	char** argv;
@@ -75,6 +93,19 @@ extern void hostDescribe(xsMachine* the, xsSlot* value, char* buffer, size_t siz
 
 /* host_main.c */
 extern double hostTicks(void);
+extern double hostStartTicks(void);
+extern void hostInsertTimer(HostTimer* timer);
+extern void hostUnlinkTimer(HostTimer* timer);
+
+/* host_platform.c */
+extern int hostMapModule(const char* specifier, const char* path);
+extern void hostMapDefaultModules(const char* argv0);
+
+/* host_udp.c: open sockets that wait for datagrams keep the process alive */
+extern int hostUDPActive(void);
+/* Waits up to timeoutMs (-1: forever) for datagrams, queues them, and calls each socket's onReadable. */
+extern void hostUDPPoll(xsMachine* the, double timeoutMs);
+extern void hostUDPCloseAll(void);
 
 /* host_native.c */
 extern void hostInstallNatives(xsMachine* the);

@@ -1,11 +1,15 @@
 /*
  * idpgate-xs: the XS test host. Runs one ES module file in one XS machine with ESP32-like limits.
  *
- *   idpgate-xs [--chunk-heap BYTES] [--slot-heap SLOTS] [--stack SLOTS] [--no-limit] entry.js [args...]
+ *   idpgate-xs [--chunk-heap BYTES] [--slot-heap SLOTS] [--stack SLOTS] [--no-limit]
+ *              [--module SPECIFIER=PATH]... entry.js [args...]
  *
  * Globals: print, gc, setTimeout, clearTimeout, native, Native, xsHost (see ../README.md and
- * ../js/host.ts). The event loop drains promise jobs, then runs due timers one at a time (each followed by
- * its promise jobs) in (due time, creation order); it ends when no job and no timer is left.
+ * ../js/host.ts). Moddable host modules by their bare specifiers: "embedded:io/socket/udp", "timer", "time"
+ * (host_udp.c, host_timer.c; JS in ../js/modules/). The event loop drains promise jobs, then waits in poll(2)
+ * for datagrams on open UDP sockets until the next timer is due, delivers onReadable callbacks, and runs due
+ * timers one at a time (each followed by its promise jobs) in (due time, creation order); it ends when no
+ * job, no timer and no open socket with an onReadable callback is left.
  */
 #include "host.h"
 
@@ -22,11 +26,12 @@ extern void fxBeginMetering(txMachine* the, txBoolean (*callback)(txMachine*, tx
 static void _usage(FILE* stream)
 {
 	fprintf(stream,
-		"usage: idpgate-xs [--chunk-heap BYTES] [--slot-heap SLOTS] [--stack SLOTS] [--no-limit] entry.js [args...]\n"
+		"usage: idpgate-xs [--chunk-heap BYTES] [--slot-heap SLOTS] [--stack SLOTS] [--no-limit] [--module SPEC=PATH]... entry.js [args...]\n"
 		"  --chunk-heap BYTES  chunk bytes usable after xsHost.armMemoryLimits() (default %d)\n"
 		"  --slot-heap SLOTS   slots usable after xsHost.armMemoryLimits() (default %d)\n"
 		"  --stack SLOTS       XS stack size in slots (default %d)\n"
-		"  --no-limit          never enforce the heap limits (measurements still work)\n",
+		"  --no-limit          never enforce the heap limits (measurements still work)\n"
+		"  --module SPEC=PATH  import SPEC (a bare specifier, e.g. mc/config) from PATH (.js, or .json as a default export)\n",
 		HOST_DEFAULT_CHUNK_BYTES, HOST_DEFAULT_SLOTS, HOST_DEFAULT_STACK_SLOTS);
 }
 
@@ -45,6 +50,11 @@ static int _parseCount(const char* text, size_t minimum, size_t* result)
 }
 
 static double gStartTicks = 0;
+
+double hostStartTicks(void)
+{
+	return gStartTicks;
+}
 
 double hostTicks(void)
 {
@@ -73,6 +83,15 @@ static void xs_host_print(xsMachine* the)
 		hostWrite(stdout, xsToString(xsArg(i)));
 	}
 	fputc('\n', stdout);
+}
+
+/* trace(...values): Moddable's console output: values written as they are, no separator, no newline. */
+static void xs_host_trace(xsMachine* the)
+{
+	xsIntegerValue i, c = xsToInteger(xsArgc);
+	for (i = 0; i < c; i++)
+		hostWrite(stdout, xsToString(xsArg(i)));
+	fflush(stdout);
 }
 
 static void xs_host_gc(xsMachine* the)
@@ -162,11 +181,36 @@ static void xs_host_randomFill(xsMachine* the)
 	xsResult = xsArg(0);
 }
 
+/* Inserts a timer in (when, seq) order; the caller has set when. */
+void hostInsertTimer(HostTimer* timer)
+{
+	HostTimer** address = &gHost.timers;
+	timer->seq = gHost.timerSeq++;
+	while (*address && ((*address)->when <= timer->when))
+		address = &(*address)->next;
+	timer->next = *address;
+	*address = timer;
+	timer->linked = 1;
+}
+
+void hostUnlinkTimer(HostTimer* timer)
+{
+	HostTimer** address = &gHost.timers;
+	while (*address) {
+		if (*address == timer) {
+			*address = timer->next;
+			break;
+		}
+		address = &(*address)->next;
+	}
+	timer->next = NULL;
+	timer->linked = 0;
+}
+
 /* setTimeout(callback, ms): returns a positive integer id. Extra arguments are not supported. */
 static void xs_host_setTimeout(xsMachine* the)
 {
 	HostTimer* timer;
-	HostTimer** address;
 	double delay = 0;
 	xsIntegerValue c = xsToInteger(xsArgc);
 	if ((c < 1) || !xsIsInstanceOf(xsArg(0), xsFunctionPrototype))
@@ -180,17 +224,12 @@ static void xs_host_setTimeout(xsMachine* the)
 	if (!timer)
 		xsUnknownError("setTimeout: out of host memory");
 	timer->when = hostTicks() + delay;
-	timer->seq = gHost.timerSeq++;
 	if (++gHost.nextTimerId <= 0)
 		gHost.nextTimerId = 1;
 	timer->id = gHost.nextTimerId;
 	timer->callback = xsArg(0);
 	xsRemember(timer->callback);
-	address = &gHost.timers;
-	while (*address && ((*address)->when <= timer->when))
-		address = &(*address)->next;
-	timer->next = *address;
-	*address = timer;
+	hostInsertTimer(timer);
 	xsResult = xsInteger(timer->id);
 }
 
@@ -203,7 +242,7 @@ static void xs_host_clearTimeout(xsMachine* the)
 		return;
 	id = xsToInteger(xsArg(0));
 	while ((timer = *address)) {
-		if (timer->id == id) {
+		if (!timer->moddable && (timer->id == id)) {
 			*address = timer->next;
 			xsForget(timer->callback);
 			c_free(timer);
@@ -223,6 +262,7 @@ static void _installGlobals(xsMachine* the, int argc, char** argv)
 {
 	int i;
 	_define(the, &xsGlobal, "print", xs_host_print, 1);
+	_define(the, &xsGlobal, "trace", xs_host_trace, 1);
 	_define(the, &xsGlobal, "gc", xs_host_gc, 0);
 	_define(the, &xsGlobal, "setTimeout", xs_host_setTimeout, 2);
 	_define(the, &xsGlobal, "clearTimeout", xs_host_clearTimeout, 1);
@@ -307,13 +347,38 @@ static void _runLoop(xsMachine* the)
 		if (the->promiseJobs)
 			continue;
 		timer = gHost.timers;
-		if (!timer)
+		if (!timer && !hostUDPActive())
 			break;
-		if (timer->when > hostTicks()) {
-			_sleepUntil(timer->when);
+		if (!timer || (timer->when > hostTicks())) {
+			if (hostUDPActive())
+				hostUDPPoll(the, timer ? (timer->when - hostTicks()) : -1);
+			else
+				_sleepUntil(timer->when);
 			continue;
 		}
-		gHost.timers = timer->next;
+		hostUnlinkTimer(timer);
+		if (timer->moddable) {
+			/* the Timer object owns the record and holds the callback; a repeating timer is re-armed before
+			 * the call so that Timer.clear/schedule inside the callback win */
+			xsVar(1) = timer->object;
+			xsVar(0) = xsGet(xsVar(1), xsID("callback"));
+			if (timer->repeat > 0) {
+				timer->when = hostTicks() + timer->repeat;
+				hostInsertTimer(timer);
+			}
+			else if (timer->rooted) {
+				timer->rooted = 0;
+				xsForget(timer->object);
+			}
+			xsTry {
+				xsCallFunction1(xsVar(0), xsUndefined, xsVar(1));
+			}
+			xsCatch {
+				fxAbort(the, XS_UNHANDLED_EXCEPTION_EXIT);
+			}
+			xsVar(1) = xsUndefined;
+			continue;
+		}
 		xsVar(0) = timer->callback;
 		xsForget(timer->callback);
 		c_free(timer);
@@ -334,6 +399,8 @@ int main(int argc, char* argv[])
 	char entry[C_PATH_MAX];
 	xsMachine* machine;
 
+	c_memset(&gHost, 0, sizeof(gHost)); /* before the command line: --module fills it */
+
 	for (argi = 1; argi < argc; argi++) {
 		const char* option = argv[argi];
 		if (option[0] != '-' || option[1] != '-')
@@ -352,6 +419,16 @@ int main(int argc, char* argv[])
 			if ((++argi >= argc) || !_parseCount(argv[argi], 64, &slotBudget))
 				goto usage;
 		}
+		else if (!strcmp(option, "--module")) {
+			char* equals;
+			if ((++argi >= argc) || !(equals = strchr(argv[argi], '=')) || (equals == argv[argi]) || !equals[1])
+				goto usage;
+			*equals = 0;
+			if (!hostMapModule(argv[argi], equals + 1)) {
+				fprintf(stderr, "xs: too many --module options\n");
+				return HOST_EXIT_USAGE;
+			}
+		}
 		else if (!strcmp(option, "--stack")) {
 			if ((++argi >= argc) || !_parseCount(argv[argi], 64, &stackSlots))
 				goto usage;
@@ -368,12 +445,12 @@ int main(int argc, char* argv[])
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	gStartTicks = hostTicks();
 
-	c_memset(&gHost, 0, sizeof(gHost));
 	gHost.chunkBudget = chunkBudget;
 	gHost.slotBudget = slotBudget;
 	gHost.noLimit = noLimit;
 	gHost.argc = argc - argi - 1;
 	gHost.argv = argv + argi + 1;
+	hostMapDefaultModules(argv[0]);
 
 	{
 		xsCreation creation = {
@@ -411,6 +488,7 @@ int main(int argc, char* argv[])
 		}
 	}
 	xsEndHost(machine);
+	hostUDPCloseAll();
 	fflush(stdout);
 	xsDeleteMachine(machine);
 	fxTerminateSharedCluster();

@@ -238,15 +238,72 @@ void fxAbort(txMachine* the, int status)
 /*
  * Modules. Specifiers are file paths: absolute ("/x/y.js") or relative to the importing module ("./y.js",
  * "../z.js"; relative to the current directory for the entry). A module's ID is its real path, so one file
- * is one module however it is reached. Bare specifiers ("node:test", "timer") are not found.
+ * is one module however it is reached. Bare specifiers are found only when mapped to a file: by default the
+ * Moddable host modules "embedded:io/socket/udp", "timer" and "time" (build/hosts/xs/js/modules/, next to
+ * this executable's hosts/xs/out/), and anything given as --module SPEC=PATH (e.g. mc/config=config.json).
+ * Others ("node:test") are not found. A ".json" file is a module whose default export is its value.
  */
+int hostMapModule(const char* specifier, const char* path)
+{
+	int i;
+	for (i = 0; i < gHost.moduleMapCount; i++) {
+		if (!c_strcmp(gHost.moduleMaps[i].specifier, specifier))
+			return 1; /* the first mapping wins: --module comes before the defaults */
+	}
+	if (gHost.moduleMapCount >= HOST_MAX_MODULE_MAPS)
+		return 0;
+	gHost.moduleMaps[gHost.moduleMapCount].specifier = specifier;
+	gHost.moduleMaps[gHost.moduleMapCount].path = strdup(path);
+	if (!gHost.moduleMaps[gHost.moduleMapCount].path)
+		return 0;
+	gHost.moduleMapCount++;
+	return 1;
+}
+
+void hostMapDefaultModules(const char* argv0)
+{
+	static const char* const defaults[][2] = {
+		{ "embedded:io/socket/udp", "udp.js" },
+		{ "timer", "timer.js" },
+		{ "time", "time.js" },
+	};
+	char exe[C_PATH_MAX];
+	char path[C_PATH_MAX];
+	char* at;
+	size_t i;
+	if (!realpath("/proc/self/exe", exe) && !realpath(argv0, exe))
+		return;
+	at = c_strstr(exe, "/hosts/xs/out/");
+	if (!at)
+		return;
+	*at = 0;
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		c_snprintf(path, sizeof(path), "%s/build/hosts/xs/js/modules/%s", exe, defaults[i][1]);
+		hostMapModule(defaults[i][0], path);
+	}
+}
+
+static const char* _mappedModule(const char* name)
+{
+	int i;
+	for (i = 0; i < gHost.moduleMapCount; i++) {
+		if (!c_strcmp(gHost.moduleMaps[i].specifier, name))
+			return gHost.moduleMaps[i].path;
+	}
+	return NULL;
+}
+
 txID fxFindModule(txMachine* the, txSlot* realm, txID moduleID, txSlot* slot)
 {
 	char name[C_PATH_MAX];
 	char path[C_PATH_MAX];
 	char real[C_PATH_MAX];
+	const char* mapped;
 	fxToStringBuffer(the, slot, name, sizeof(name));
-	if (name[0] == '/') {
+	if ((mapped = _mappedModule(name))) {
+		c_snprintf(path, sizeof(path), "%s", mapped);
+	}
+	else if (name[0] == '/') {
 		c_snprintf(path, sizeof(path), "%s", name);
 	}
 	else if (!c_strncmp(name, "./", 2) || !c_strncmp(name, "../", 3)) {
@@ -284,8 +341,46 @@ static void _reportParserError(void* console, txString path, txInteger line, txS
 	fputc('\n', stderr);
 }
 
+/* A JSON module is parsed as "export default <file>;". */
+typedef struct {
+	FILE* file;
+	int state; /* 0: prefix, 1: file, 2: suffix, 3: end */
+	int index;
+} HostJSONStream;
+
+static int _jsonGetter(void* it)
+{
+	static const char prefix[] = "export default ";
+	static const char suffix[] = "\n;\n";
+	HostJSONStream* stream = it;
+	int c;
+	switch (stream->state) {
+	case 0:
+		if (prefix[stream->index])
+			return prefix[stream->index++];
+		stream->state = 1;
+		/* fall through */
+	case 1:
+		c = fgetc(stream->file);
+		if (c != EOF)
+			return c;
+		stream->state = 2;
+		stream->index = 0;
+		/* fall through */
+	case 2:
+		if (suffix[stream->index])
+			return suffix[stream->index++];
+		stream->state = 3;
+		/* fall through */
+	default:
+		return EOF;
+	}
+}
+
 void fxLoadModule(txMachine* the, txSlot* module, txID moduleID)
 {
+	HostJSONStream json;
+	size_t pathLength;
 	txString path = fxGetKeyName(the, moduleID);
 	txParser _parser;
 	txParser* parser = &_parser;
@@ -304,7 +399,15 @@ void fxLoadModule(txMachine* the, txSlot* module, txID moduleID)
 	parser->reportError = _reportParserError;
 	if (c_setjmp(jump.jmp_buf) == 0) {
 		parser->path = fxNewParserSymbol(parser, path);
-		fxParserTree(parser, file, (txGetter)fgetc, flags, C_NULL);
+		pathLength = c_strlen(path);
+		if ((pathLength > 5) && !c_strcmp(path + pathLength - 5, ".json")) {
+			json.file = file;
+			json.state = 0;
+			json.index = 0;
+			fxParserTree(parser, &json, _jsonGetter, flags, C_NULL);
+		}
+		else
+			fxParserTree(parser, file, (txGetter)fgetc, flags, C_NULL);
 		fxParserHoist(parser);
 		fxParserBind(parser);
 		script = fxParserCode(parser);

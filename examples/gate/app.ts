@@ -1,0 +1,246 @@
+/**
+ * The gate: a device app whose relay switches only for a verified access token with the right scope.
+ * Runtime-neutral (no Node, no Moddable imports): the per-host start-up files (moddable/main.ts for devices,
+ * the simulator and the XS test host; node/main.ts) make the links, the verifier and the ports and pass
+ * them in.
+ *
+ * Resources (CoAP over the DTLS server link, RFC 7252):
+ *   POST /relay  {"token":"...","state":"on"|"off"}  verify the token for `scope`, then switch:
+ *                2.04 {"allowed":true,"reason":"ok","fromCache":false,"state":"on"}
+ *                4.01 inactive / expired / malformed token, 4.03 scope / issuer / subject,
+ *                5.03 provider unavailable or rate limited, 5.02 provider error (all fail closed),
+ *                payload {"allowed":false,"reason":"<reason>","fromCache":...}; 4.00 for a body that is
+ *                not such JSON ({"allowed":false,"reason":"bad_request",...}).
+ *   GET  /relay  2.05 {"state":"off"}
+ *   GET  /stats  2.05 host numbers (XS host: heap after gc), when the start-up provides them
+ * Every answer to a command carries the decision {allowed, reason, fromCache}. Tokens never leave this
+ * module: not in answers, not in the log.
+ */
+import { CoapServerEngine, makeCode, utf8Decode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
+import type { DatagramLink, Endpoint, MonotonicClock, TimerHandle, Timers } from "../../src/ports.js";
+import type { Decision, Requirements } from "../../src/verifier/index.js";
+
+export const CONTENT_FORMAT_JSON = 50;
+/** Requests handled per datagram (the engine's own queue is bounded too). */
+const MAX_REQUESTS_PER_WAKE = 8;
+const MAX_COMMAND_BYTES = 512;
+
+const CHANGED = makeCode(2, 4);
+const CONTENT = makeCode(2, 5);
+const BAD_REQUEST = makeCode(4, 0);
+const UNAUTHORIZED = makeCode(4, 1);
+const FORBIDDEN = makeCode(4, 3);
+const NOT_FOUND = makeCode(4, 4);
+const METHOD_NOT_ALLOWED = makeCode(4, 5);
+const BAD_GATEWAY = makeCode(5, 2);
+const SERVICE_UNAVAILABLE = makeCode(5, 3);
+const GET = 1;
+const POST = 2;
+const PUT = 3;
+
+export type RelayState = "on" | "off";
+
+/** What the gate needs of a verifier (src/verifier `Verifier`). */
+export interface GateVerifier {
+  verify(token: string, requirements: Requirements): Promise<Decision>;
+}
+
+export interface GateOptions {
+  /** The command server: plaintext CoAP datagrams (a DTLS server link). */
+  readonly link: DatagramLink;
+  readonly verifier: GateVerifier;
+  readonly clock: MonotonicClock;
+  readonly timers: Timers;
+  /** The scope a command's token must grant. */
+  readonly scope: string;
+  /** Required `iss`, when configured. */
+  readonly issuer?: string;
+  readonly log?: (line: string) => void;
+  /** GET /stats: a JSON text (the XS start-up reports the heap). */
+  readonly stats?: () => string;
+}
+
+/** The HTTP-like code for a denial reason (fail closed in every case). */
+export function codeForReason(reason: Decision["reason"]): number {
+  switch (reason) {
+    case "ok":
+      return CHANGED;
+    case "scope":
+    case "issuer":
+    case "subject":
+      return FORBIDDEN;
+    case "idp_unavailable":
+    case "rate_limited":
+      return SERVICE_UNAVAILABLE;
+    case "idp_error":
+      return BAD_GATEWAY;
+    default:
+      return UNAUTHORIZED; // inactive, expired, malformed
+  }
+}
+
+/** The compact decision every command answer carries. */
+export function decisionJson(allowed: boolean, reason: string, fromCache: boolean, state?: RelayState): string {
+  return `{"allowed":${allowed},"reason":"${reason}","fromCache":${fromCache}${state === undefined ? "" : `,"state":"${state}"`}}`;
+}
+
+function parseCommand(payload: Uint8Array): { token: string; state: RelayState } | undefined {
+  if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return undefined;
+  let body: unknown;
+  try {
+    body = JSON.parse(utf8Decode(payload));
+  } catch {
+    return undefined;
+  }
+  if (typeof body !== "object" || body === null) return undefined;
+  const { token, state } = body as { token?: unknown; state?: unknown };
+  if (typeof token !== "string" || (state !== "on" && state !== "off")) return undefined;
+  return { token, state };
+}
+
+export class Gate {
+  readonly #o: GateOptions;
+  readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2 });
+  readonly #requirements: Requirements;
+  #state: RelayState = "off";
+  #timer: TimerHandle | undefined;
+  #timerAt: number | undefined;
+  #closed = false;
+  #serving = false;
+  /** Commands answered, allowed and denied. */
+  commands = 0;
+  allowed = 0;
+  denied = 0;
+
+  constructor(options: GateOptions) {
+    this.#o = options;
+    this.#requirements = options.issuer === undefined ? { scope: options.scope } : { scope: options.scope, issuer: options.issuer };
+    options.link.onDatagram((data, from) => this.#receive(data, from));
+    options.link.onError((error, peer) =>
+      this.#log(
+        `gate: link ${peer === undefined ? "" : `${peer.address}:${peer.port} `}${(error as { code?: string }).code ?? error.message}`,
+      ),
+    );
+  }
+
+  get state(): RelayState {
+    return this.#state;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#o.link.close();
+  }
+
+  #log(line: string): void {
+    this.#o.log?.(line);
+  }
+
+  #receive(data: Uint8Array, from: Endpoint): void {
+    if (this.#closed) return;
+    const now = this.#o.clock.now();
+    this.#engine.handleDatagram(data, from, now);
+    // Requests are served from a promise job, not from inside the receive path (socket -> DTLS -> here):
+    // the XS stack of a device is 512 slots, and serving may encrypt an answer or open the provider link
+    // (a DTLS handshake) underneath. Retransmitted requests were answered by handleDatagram already.
+    if (!this.#serving) {
+      this.#serving = true;
+      void Promise.resolve().then(() => this.#serve());
+    }
+    this.#flush();
+  }
+
+  #serve(): void {
+    this.#serving = false;
+    if (this.#closed) return;
+    let i = 0;
+    for (let req = this.#engine.pollEvent(); req !== undefined; req = i < MAX_REQUESTS_PER_WAKE ? this.#engine.pollEvent() : undefined) {
+      this.#route(req);
+      i++;
+    }
+    if (i >= MAX_REQUESTS_PER_WAKE) {
+      this.#serving = true; // more may wait: another job, so other work runs in between
+      void Promise.resolve().then(() => this.#serve());
+    }
+    this.#flush();
+  }
+
+  #route(req: ServerRequest): void {
+    if (req.path === "relay") {
+      if (req.method === GET) this.#answer(req, CONTENT, `{"state":"${this.#state}"}`);
+      else if (req.method === POST || req.method === PUT) void this.#command(req);
+      else this.#answer(req, METHOD_NOT_ALLOWED, undefined);
+    } else if (req.path === "stats" && this.#o.stats !== undefined) {
+      if (req.method === GET) this.#answer(req, CONTENT, this.#o.stats());
+      else this.#answer(req, METHOD_NOT_ALLOWED, undefined);
+    } else this.#answer(req, NOT_FOUND, undefined);
+  }
+
+  async #command(req: ServerRequest): Promise<void> {
+    const command = parseCommand(req.payload);
+    if (command === undefined) {
+      this.commands++;
+      this.denied++;
+      this.#answer(req, BAD_REQUEST, decisionJson(false, "bad_request", false));
+      this.#log(`gate: ${req.peer.address}:${req.peer.port} bad command -> 4.00`);
+      return;
+    }
+    let d: Decision;
+    try {
+      d = await this.#o.verifier.verify(command.token, this.#requirements);
+    } catch {
+      // The verifier fails closed with a decision; an exception here is a bug: still deny.
+      d = {
+        allowed: false,
+        reason: "idp_error",
+        sub: undefined,
+        scopes: undefined,
+        expiresAt: undefined,
+        fromCache: false,
+        errorCode: "internal",
+      };
+    }
+    if (this.#closed) return;
+    this.commands++;
+    const code = codeForReason(d.reason);
+    if (d.allowed) {
+      this.allowed++;
+      if (this.#state !== command.state) this.#log(`gate: relay ${command.state}`);
+      this.#state = command.state;
+      this.#answer(req, code, decisionJson(true, d.reason, d.fromCache, this.#state));
+    } else {
+      this.denied++;
+      this.#answer(req, code, decisionJson(false, d.reason, d.fromCache));
+    }
+    this.#log(
+      `gate: command ${command.state} -> ${code >> 5}.${String(code & 31).padStart(2, "0")} ${d.allowed ? "allowed" : "denied"} ${d.reason}${d.errorCode === undefined ? "" : ` [${d.errorCode}]`}${d.fromCache ? " (cache)" : ""}`,
+    );
+    this.#flush();
+  }
+
+  #answer(req: ServerRequest, code: number, json: string | undefined): void {
+    const answer: ServerAnswer = json === undefined ? { code } : { code, contentFormat: CONTENT_FORMAT_JSON, payload: utf8Encode(json) };
+    this.#engine.respond(req.id, answer, this.#o.clock.now());
+  }
+
+  #flush(): void {
+    if (this.#closed) return;
+    for (let t = this.#engine.pollTransmit(); t !== undefined; t = this.#engine.pollTransmit()) this.#o.link.send(t.bytes, t.to);
+    const at = this.#engine.pollTimeout();
+    if (at === this.#timerAt) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerAt = at;
+    if (at === undefined) return;
+    this.#timer = this.#o.timers.schedule(Math.max(0, at - this.#o.clock.now()), () => {
+      this.#timer = undefined;
+      this.#timerAt = undefined;
+      if (this.#closed) return;
+      this.#engine.handleTimeout(this.#o.clock.now());
+      this.#flush();
+    });
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The gate's start-up on XS: Moddable devices, the simulator, and the XS test host (which runs this file
+ * unmodified through hosts/xs/js/launch.ts). Like Moddable's examples, the app starts when its main module
+ * is evaluated (the main module is not preloaded; every other module is, and holds no state).
+ */
+import config from "mc/config";
+import { utf8Encode } from "../../../src/coap/index.js";
+import { Verifier } from "../../../src/verifier/index.js";
+import { connectDeviceIdp, devicePorts, DtlsServerLink, UdpLink } from "../../../hosts/moddable/index.js";
+import { Gate } from "../app.js";
+import { keyBytes, readGateConfig } from "../config.js";
+
+/** The XS test host's measurement API (hosts/xs/js/host.ts); absent on devices. */
+interface XsHostMemory {
+  memory(): { chunks: number; slots: number; chunksPeak: number; slotsPeak: number };
+  resetPeaks(): void;
+}
+
+function log(line: string): void {
+  trace(`${line}\n`);
+}
+
+function main(): Gate | undefined {
+  try {
+    return start();
+  } catch (e) {
+    // Say why on the console (a device has no other place), then stay down.
+    const x = e as { code?: string; message?: string };
+    log(`gate: start-up failed: ${x.code ?? ""} ${x.message ?? String(e)}`);
+    return undefined;
+  }
+}
+
+function start(): Gate {
+  const c = readGateConfig(config as Record<string, unknown>);
+  const ports = devicePorts();
+  const idp = connectDeviceIdp(c.idpUrl, {
+    psk: { identity: utf8Encode(c.idpPskId), key: keyBytes(c.idpPsk) },
+    ports,
+    ...(c.idpClientId === undefined ? {} : { clientId: c.idpClientId }),
+    ...(c.idpClientSecret === undefined ? {} : { clientSecret: c.idpClientSecret }),
+  });
+  const verifier = new Verifier({
+    introspector: idp.introspector,
+    clock: ports.clock,
+    wallClock: ports.wall,
+    random: ports.random,
+    cacheEntries: c.cacheEntries,
+    maxTtlMs: c.maxTtlMs,
+  });
+  const server = new DtlsServerLink({
+    raw: new UdpLink({ port: c.gatePort }),
+    psk: { identity: utf8Encode(c.gatePskId), key: keyBytes(c.gatePsk) },
+    clock: ports.clock,
+    timers: ports.timers,
+  });
+  const g = globalThis as { xsHost?: XsHostMemory; gc?: () => void };
+  const host = g.xsHost;
+  const gc = g.gc;
+  // GET /stats on the XS test host: live heap after gc, and peaks since the previous GET /stats.
+  const stats =
+    host === undefined || gc === undefined
+      ? undefined
+      : (): string => {
+          const peaks = host.memory(); // before gc: a compacting collection has its own transient peak
+          gc();
+          const m = host.memory();
+          const s = verifier.stats();
+          const json = `{"chunks":${m.chunks},"slots":${m.slots},"chunksPeak":${peaks.chunksPeak},"slotsPeak":${peaks.slotsPeak},"hits":${s.hits},"misses":${s.misses},"introspections":${s.introspections},"cacheSize":${s.cacheSize},"sessions":${server.sessionCount}}`;
+          host.resetPeaks(); // peaks are "since the last GET /stats"
+          return json;
+        };
+  const gate = new Gate({
+    link: server,
+    verifier,
+    clock: ports.clock,
+    timers: ports.timers,
+    scope: c.scope,
+    log,
+    ...(c.issuer === undefined ? {} : { issuer: c.issuer }),
+    ...(stats === undefined ? {} : { stats }),
+  });
+  log(
+    `gate: listening on UDP port ${c.gatePort} (coaps), scope ${c.scope}, identity provider ${c.idpUrl}, wall clock ${ports.wall.synced ? "synced" : "not synced"}`,
+  );
+  return gate;
+}
+
+main();
