@@ -22,15 +22,22 @@ export class IdpgateError extends Error {
 
   constructor(code: string, fault: Fault, message: string, options?: IdpgateErrorOptions) {
     super(message);
-    // Defined, not assigned: on a device the preloaded Error.prototype is frozen, and assigning over its
-    // read-only `name` throws. The class name is the error's name (CoapFormatError, IdpUnavailable, ...).
-    Object.defineProperty(this, "name", { value: new.target.name, writable: true, enumerable: false, configurable: true });
+    nameError(this, "IdpgateError");
     this.code = code;
     this.fault = fault;
     // Set by hand: XS and older engines ignore Error's options bag.
     if (options?.cause !== undefined)
       Object.defineProperty(this, "cause", { value: options.cause, enumerable: false, writable: true, configurable: true });
   }
+}
+
+/**
+ * Gives an error its class's name. Defined, not assigned: on a device the preloaded Error.prototype is
+ * frozen and assigning over its read-only `name` throws; and Moddable's release builds drop function
+ * names, so `new.target.name` is undefined there (both seen in the simulator).
+ */
+export function nameError(error: Error, name: string): void {
+  Object.defineProperty(error, "name", { value: name, writable: true, enumerable: false, configurable: true });
 }
 
 /** True for any idpgate error, optionally of one code or code family (`"coap."`). */
@@ -44,5 +51,6 @@ export function isIdpgateError(error: unknown, codeOrPrefix?: string): error is 
 export class ArgumentError extends IdpgateError {
   constructor(code: string, message: string) {
     super(code, "caller", message);
+    nameError(this, "ArgumentError");
   }
 }

@@ -14,7 +14,7 @@
  * for (let d = c.pollTransmit(); d; d = c.pollTransmit()) udp.write(d, address, port);
  * ```
  */
-import { IdpgateError, type Fault } from "../../src/errors.js";
+import { IdpgateError, nameError, type Fault } from "../../src/errors.js";
 import type {} from "./native.js";
 
 export interface DtlsSessionOptions {
@@ -46,6 +46,7 @@ export class DtlsError extends IdpgateError {
   readonly alert: number;
   constructor(code: string, fault: Fault, message: string, alert = -1) {
     super(code, fault, message);
+    nameError(this, "DtlsError");
     this.alert = alert;
   }
 }

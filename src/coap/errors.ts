@@ -23,16 +23,18 @@
  * `coap.etag_changed` (environment), `coap.body_too_large` (environment), `coap.closed` (caller),
  * `coap.link_failed` (environment: the datagram link reported a failure; the cause is attached).
  */
-import { IdpgateError, type Fault } from "../errors.js";
+import { IdpgateError, nameError, type Fault } from "../errors.js";
 
 export class CoapFormatError extends IdpgateError {
   constructor(code: string, message: string) {
     super(code, "peer", message);
+    nameError(this, "CoapFormatError");
   }
 }
 
 export class CoapExchangeError extends IdpgateError {
   constructor(code: string, fault: Fault, message: string, options?: { readonly cause?: unknown }) {
     super(code, fault, message, options);
+    nameError(this, "CoapExchangeError");
   }
 }

@@ -13,7 +13,7 @@
  * | idp.answer_too_large    | IdpAnswerTooLarge      | peer        | body or token count above the limit          |
  * | idp.unavailable         | IdpUnavailable         | environment | transport failure (timeout, DTLS, network)   |
  */
-import { IdpgateError, type Fault } from "../errors.js";
+import { IdpgateError, nameError, type Fault } from "../errors.js";
 
 export type IdpErrorCode =
   | "idp.unauthorized"
@@ -63,6 +63,7 @@ export class IdpError extends IdpgateError {
       `${message}${details?.coapCode === undefined ? "" : ` [${formatCoapCode(details.coapCode)}]`}${extra}`,
       details?.cause === undefined ? undefined : { cause: details.cause },
     );
+    nameError(this, "IdpError");
     this.coapCode = details?.coapCode;
     this.provider = p;
   }
@@ -71,12 +72,14 @@ export class IdpError extends IdpgateError {
 export class IdpUnauthorized extends IdpError {
   constructor(details: IdpErrorDetails) {
     super("idp.unauthorized", "caller", "the identity provider refused our client credentials", details);
+    nameError(this, "IdpUnauthorized");
   }
 }
 
 export class IdpMethodNotAllowed extends IdpError {
   constructor(details: IdpErrorDetails) {
     super("idp.method_not_allowed", "internal", "the identity provider refused the method", details);
+    nameError(this, "IdpMethodNotAllowed");
   }
 }
 
@@ -85,6 +88,7 @@ export class IdpServerError extends IdpError {
   readonly requestId: string | undefined;
   constructor(details: IdpErrorDetails) {
     super("idp.server_error", "environment", "the identity provider failed", details);
+    nameError(this, "IdpServerError");
     this.requestId = details.provider?.requestId;
   }
 }
@@ -94,6 +98,7 @@ export class IdpUnexpectedCode extends IdpError {
   readonly maxAge: number | undefined;
   constructor(details: IdpErrorDetails) {
     super("idp.unexpected_code", "peer", "the identity provider answered with an undocumented code", details);
+    nameError(this, "IdpUnexpectedCode");
     this.maxAge = details.maxAge;
   }
 }
@@ -101,6 +106,7 @@ export class IdpUnexpectedCode extends IdpError {
 export class IdpMalformedAnswer extends IdpError {
   constructor(reason: string, details: IdpErrorDetails) {
     super("idp.malformed_answer", "peer", `malformed introspection answer: ${reason}`, details);
+    nameError(this, "IdpMalformedAnswer");
   }
 }
 
@@ -113,6 +119,7 @@ export class IdpBadContentFormat extends IdpError {
       `answer has Content-Format ${contentFormat ?? "none"}, expected 50 (application/json)`,
       details,
     );
+    nameError(this, "IdpBadContentFormat");
     this.contentFormat = contentFormat;
   }
 }
@@ -120,6 +127,7 @@ export class IdpBadContentFormat extends IdpError {
 export class IdpAnswerTooLarge extends IdpError {
   constructor(limit: number, details: IdpErrorDetails) {
     super("idp.answer_too_large", "peer", `answer above the limit of ${limit} bytes or its token budget`, details);
+    nameError(this, "IdpAnswerTooLarge");
   }
 }
 
@@ -131,6 +139,7 @@ export class IdpUnavailable extends IdpError {
       `the identity provider could not be reached${cause instanceof IdpgateError ? ` (${cause.code})` : ""}`,
       { cause },
     );
+    nameError(this, "IdpUnavailable");
   }
 }
 

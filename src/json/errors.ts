@@ -1,4 +1,4 @@
-import { IdpgateError, type Fault } from "../errors.js";
+import { IdpgateError, nameError, type Fault } from "../errors.js";
 
 /**
  * Stable codes of the JSON tokenizer, readers and writer.
@@ -44,6 +44,7 @@ export class JsonError extends IdpgateError {
 
   constructor(code: JsonErrorCode, offset: number, message: string, fault: Fault = "peer") {
     super(code, fault, offset >= 0 ? `${message} at byte ${offset}` : message);
+    nameError(this, "JsonError");
     this.offset = offset;
   }
 }

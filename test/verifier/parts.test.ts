@@ -23,6 +23,11 @@ test("spaceListContains: whole items only, no partial or multi-item matches", ()
     ["ab", "a", false],
     ["a", "ab", false],
     ["é 😀", "😀", true],
+    ["ba a", "a", true],
+    ["ab ba", "a", false],
+    ["é😀 😀é", "😀", false],
+    ["a\u0000 b", "a", false],
+    ["a\u0000 b", "a\u0000", true],
   ];
   for (const [list, word, expected] of cases) assert.equal(spaceListContains(list, word), expected, `${String(list)} / ${word}`);
 });

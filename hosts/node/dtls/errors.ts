@@ -3,13 +3,14 @@
  * (`dtls.bad_psk`, `dtls.handshake_timeout`, `dtls.fatal_alert`, ...); `alert` is the TLS alert number when
  * one was received (-1 otherwise).
  */
-import { IdpgateError, type Fault } from "../../../src/errors.js";
+import { IdpgateError, nameError, type Fault } from "../../../src/errors.js";
 
 export class DtlsError extends IdpgateError {
   readonly alert: number;
 
   constructor(code: string, fault: Fault, message: string, alert = -1) {
     super(code, fault, message);
+    nameError(this, "DtlsError");
     this.alert = alert;
   }
 }
