@@ -92,7 +92,7 @@ typedef int (*dtls_entropy_fn)(void *ctx, unsigned char *out, size_t len);
 int dtls_entropy(void *ctx, unsigned char *out, size_t len);
 /** [in] fn, ctx: hook that seeds the shared generator the next time it is created (when no session or
  *  server exists); fn NULL restores dtls_entropy. Tests only may
- *  install a deterministic one. */
+ *  install a deterministic one. mbedtls 4.x: no effect (TLS draws from PSA, which seeds itself). */
 void dtls_set_entropy(dtls_entropy_fn fn, void *ctx);
 
 /* ---- configuration ---- */
