@@ -17,7 +17,8 @@
  * module: not in answers, not in the log.
  */
 import { CoapServerEngine, makeCode, utf8Decode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
-import type { DatagramLink, Endpoint, MonotonicClock, TimerHandle, Timers } from "../../src/ports.js";
+import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
+import { DeadlineTimer } from "../../src/link/deadline-timer.js";
 import type { Decision, Requirements } from "../../src/verifier/index.js";
 
 export const CONTENT_FORMAT_JSON = 50;
@@ -103,8 +104,7 @@ export class Gate {
   readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2 });
   readonly #requirements: Requirements;
   #state: RelayState = "off";
-  #timer: TimerHandle | undefined;
-  #timerAt: number | undefined;
+  readonly #deadline: DeadlineTimer;
   #closed = false;
   #serving = false;
   /** Commands answered, allowed and denied. */
@@ -114,6 +114,11 @@ export class Gate {
 
   constructor(options: GateOptions) {
     this.#o = options;
+    this.#deadline = new DeadlineTimer(options.timers, options.clock, () => {
+      if (this.#closed) return;
+      this.#engine.handleTimeout(this.#o.clock.now());
+      this.#flush();
+    });
     this.#requirements = options.issuer === undefined ? { scope: options.scope } : { scope: options.scope, issuer: options.issuer };
     options.link.onDatagram((data, from) => this.#receive(data, from));
     options.link.onError((error, peer) =>
@@ -130,8 +135,7 @@ export class Gate {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#deadline.cancel();
     this.#o.link.close();
   }
 
@@ -229,18 +233,6 @@ export class Gate {
   #flush(): void {
     if (this.#closed) return;
     for (let t = this.#engine.pollTransmit(); t !== undefined; t = this.#engine.pollTransmit()) this.#o.link.send(t.bytes, t.to);
-    const at = this.#engine.pollTimeout();
-    if (at === this.#timerAt) return;
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (at === undefined) return;
-    this.#timer = this.#o.timers.schedule(Math.max(0, at - this.#o.clock.now()), () => {
-      this.#timer = undefined;
-      this.#timerAt = undefined;
-      if (this.#closed) return;
-      this.#engine.handleTimeout(this.#o.clock.now());
-      this.#flush();
-    });
+    this.#deadline.set(this.#engine.pollTimeout());
   }
 }

@@ -12,7 +12,8 @@
  * ```
  */
 import { DtlsError, DtlsSession, type DtlsSessionOptions } from "../../modules/dtls/dtls.js";
-import type { DatagramLink, Endpoint, MonotonicClock, TimerHandle, Timers } from "../../src/ports.js";
+import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
+import { DeadlineTimer } from "../../src/link/deadline-timer.js";
 
 export interface DtlsClientLinkOptions {
   /** The socket the records travel on; closed with this link. */
@@ -34,9 +35,7 @@ export class DtlsClientLink implements DatagramLink {
   readonly #raw: DatagramLink;
   readonly #session: DtlsSession;
   readonly #clock: MonotonicClock;
-  readonly #timers: Timers;
-  #timer: TimerHandle | undefined;
-  #timerAt: number | undefined;
+  readonly #deadline: DeadlineTimer;
   #receiver: Receiver = () => {};
   #errorReceiver: ErrorReceiver = () => {};
   #onConnected: (() => void) | undefined;
@@ -47,7 +46,11 @@ export class DtlsClientLink implements DatagramLink {
     this.peer = { address: o.peer.address, port: o.peer.port };
     this.#raw = o.raw;
     this.#clock = o.clock;
-    this.#timers = o.timers;
+    this.#deadline = new DeadlineTimer(o.timers, o.clock, () => {
+      if (this.#closed) return;
+      this.#session.handleTimeout(this.#clock.now());
+      this.#pump();
+    });
     this.#session = new DtlsSession({ ...o.session, role: "client" });
     o.raw.onDatagram((data, from) => {
       if (this.#closed || from.port !== this.peer.port || from.address !== this.peer.address) return;
@@ -118,8 +121,7 @@ export class DtlsClientLink implements DatagramLink {
 
   #shutdown(): void {
     this.#closed = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#deadline.cancel();
     this.#session.free();
     this.#raw.close();
     const failed = this.#onFailed;
@@ -159,19 +161,6 @@ export class DtlsClientLink implements DatagramLink {
     }
     // Re-arm only when the deadline moved: a connected session mostly has none, so the common path
     // (one datagram in, one out) creates no timer.
-    const t = this.#session.pollTimeout();
-    if (t === this.#timerAt) return;
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#timerAt = t;
-    if (t !== undefined) {
-      this.#timer = this.#timers.schedule(Math.max(0, t - this.#clock.now()), () => {
-        this.#timer = undefined;
-        this.#timerAt = undefined;
-        if (this.#closed) return;
-        this.#session.handleTimeout(this.#clock.now());
-        this.#pump();
-      });
-    }
+    this.#deadline.set(this.#session.pollTimeout());
   }
 }

@@ -16,7 +16,8 @@
  * ```
  */
 import { DtlsError, DtlsSession } from "../../modules/dtls/dtls.js";
-import type { DatagramLink, Endpoint, MonotonicClock, TimerHandle, Timers } from "../../src/ports.js";
+import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
+import { DeadlineTimer } from "../../src/link/deadline-timer.js";
 
 export const DTLS_SERVER_MAX_SESSIONS = 4;
 export const DTLS_SERVER_IDLE_MS = 120_000;
@@ -51,8 +52,7 @@ export class DtlsServerLink implements DatagramLink {
   readonly #max: number;
   readonly #idle: number;
   readonly #peers = new Map<string, Peer>();
-  #timer: TimerHandle | undefined;
-  #timerAt: number | undefined;
+  readonly #deadline: DeadlineTimer;
   #receiver: Receiver = () => {};
   #errorReceiver: ErrorReceiver = () => {};
   #closed = false;
@@ -63,6 +63,9 @@ export class DtlsServerLink implements DatagramLink {
   constructor(o: DtlsServerLinkOptions) {
     this.#raw = o.raw;
     this.#o = o;
+    this.#deadline = new DeadlineTimer(o.timers, o.clock, () => {
+      if (!this.#closed) this.#expire();
+    });
     this.#max = Math.max(1, o.maxSessions ?? DTLS_SERVER_MAX_SESSIONS);
     this.#idle = o.idleTimeoutMs ?? DTLS_SERVER_IDLE_MS;
     // One CCM_8 record under a 1280-byte MTU, as the Node server socket.
@@ -115,8 +118,7 @@ export class DtlsServerLink implements DatagramLink {
     }
     this.#peers.clear();
     this.#closed = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#deadline.cancel();
     this.#raw.close();
   }
 
@@ -199,16 +201,7 @@ export class DtlsServerLink implements DatagramLink {
       if (t !== undefined && (at === undefined || t < at)) at = t;
       if (this.#idle > 0 && (at === undefined || p.heard + this.#idle < at)) at = p.heard + this.#idle;
     }
-    if (at === this.#timerAt) return;
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (at === undefined) return;
-    this.#timer = this.#o.timers.schedule(Math.max(0, at - this.#o.clock.now()), () => {
-      this.#timer = undefined;
-      this.#timerAt = undefined;
-      if (!this.#closed) this.#expire();
-    });
+    this.#deadline.set(at);
   }
 
   #expire(): void {

@@ -10,7 +10,7 @@
  * console.log(r.code, r.text());
  * ```
  */
-import type { DatagramLink, Endpoint, MonotonicClock, RandomSource, TimerHandle, Timers } from "../ports.js";
+import type { DatagramLink, Endpoint, MonotonicClock, RandomSource, Timers } from "../ports.js";
 import { ArgumentError, IdpgateError } from "../errors.js";
 import { Method, type MethodName } from "./constants.js";
 import { CoapClientEngine } from "./engine.js";
@@ -20,6 +20,7 @@ import { OptionNumber, uintOption, type OptionValue } from "./options.js";
 import type { CoapResponse } from "./response.js";
 import { parseCoapUri, pathOptions, uriOptions } from "./uri.js";
 import { utf8Encode } from "../utf8.js";
+import { DeadlineTimer } from "../link/deadline-timer.js";
 
 /** The part of AbortSignal the client uses (src/ has no DOM types). */
 export interface AbortSignalLike {
@@ -73,14 +74,18 @@ export class CoapClient {
   readonly #ports: ClientPorts;
   readonly #options: CoapClientOptions;
   readonly #waiters = new Map<number, Waiter>();
-  #timer: TimerHandle | undefined;
-  #timerAt: number | undefined;
+  readonly #deadline: DeadlineTimer;
   #closed = false;
 
   constructor(link: DatagramLink, ports: ClientPorts, options: CoapClientOptions = {}) {
     this.#link = link;
     this.#ports = ports;
     this.#options = options;
+    this.#deadline = new DeadlineTimer(ports.timers, ports.clock, () => {
+      if (this.#closed) return;
+      this.engine.handleTimeout(this.#ports.clock.now());
+      this.#pump();
+    });
     this.engine = new CoapClientEngine({
       ...options,
       random: ports.random,
@@ -158,8 +163,7 @@ export class CoapClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#deadline.cancel();
     for (const [id, w] of this.#waiters) {
       this.#waiters.delete(id);
       w.reject(new CoapExchangeError("coap.closed", "caller", "client closed"));
@@ -208,18 +212,6 @@ export class CoapClient {
       if (e.kind === "response") w.resolve(e.response);
       else w.reject(e.error instanceof IdpgateError ? e.error : new CoapExchangeError("coap.internal", "internal", "unexpected error"));
     }
-    const at = this.engine.pollTimeout();
-    if (at === this.#timerAt) return;
-    this.#timer?.cancel();
-    this.#timer = undefined;
-    this.#timerAt = at;
-    if (at === undefined) return;
-    this.#timer = this.#ports.timers.schedule(Math.max(0, at - this.#ports.clock.now()), () => {
-      this.#timer = undefined;
-      this.#timerAt = undefined;
-      if (this.#closed) return;
-      this.engine.handleTimeout(this.#ports.clock.now());
-      this.#pump();
-    });
+    this.#deadline.set(this.engine.pollTimeout());
   }
 }
