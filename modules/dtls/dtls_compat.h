@@ -63,8 +63,10 @@
 #define DTLS_COMPAT_HAS_PSK 0
 #endif
 
-/* RFC 9146 Connection ID: 2.28 only has draft-05 (ext 254), not interoperable: reported unavailable. */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_SSL_DTLS_CONNECTION_ID)
+/* RFC 9146 Connection ID: 2.28 only has draft-05 (ext 254), not interoperable: reported unavailable; so is a
+ * 3.x build with MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT set (the draft form again). */
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_SSL_DTLS_CONNECTION_ID) && \
+    (!defined(MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT) || MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT == 0)
 #define DTLS_COMPAT_HAS_CID 1
 #else
 #define DTLS_COMPAT_HAS_CID 0
@@ -161,6 +163,17 @@ static inline void dtls_compat_conf_rng(mbedtls_ssl_config *conf, dtls_compat_rn
     (void)conf; (void)rng; /* mbedtls_ssl_conf_rng is gone: TLS uses PSA's RNG */
 #else
     mbedtls_ssl_conf_rng(conf, mbedtls_ctr_drbg_random, &rng->drbg);
+#endif
+}
+
+/* Random bytes from the shared generator. */
+static inline int dtls_compat_random(dtls_compat_rng *rng, unsigned char *out, size_t len)
+{
+#if DTLS_COMPAT_MBEDTLS4
+    (void)rng;
+    return psa_generate_random(out, len) == PSA_SUCCESS ? 0 : -1;
+#else
+    return mbedtls_ctr_drbg_random(&rng->drbg, out, len);
 #endif
 }
 

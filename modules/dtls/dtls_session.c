@@ -148,52 +148,61 @@ static void _rng_release(void)
 /* ------------------------------------------------------------------------------------------------------ */
 /* configuration (shared by a server's sessions, reference counted)                                       */
 
-typedef struct _cfg {
-    int refs;
-    dtls_role role;
-    mbedtls_ssl_config conf;
-    dtls_compat_rng *rng;       /* the shared generator (_rng_acquire) */
-    struct _pki { mbedtls_x509_crt ca, own_cert; mbedtls_pk_context own_key; } *pki; /* only with certificates */
-    int has_ca;
-    int has_own;
+/* Server-only parts, allocated for servers only: a client session then holds nothing it does not use. */
+typedef struct _psk_entry { const uint8_t *id, *key; uint8_t id_len, key_len; } _psk_entry;
+typedef struct _server_parts {
     mbedtls_ssl_cookie_ctx cookie;
     int has_cookie;
 #if DTLS_COMPAT_HAS_CACHE
     mbedtls_ssl_cache_context cache;
     int has_cache;
 #endif
-    int suites[DTLS_MAX_SUITES + 1];
-    struct _psk_entry { uint8_t id[DTLS_MAX_IDENTITY_LEN]; size_t id_len; uint8_t key[DTLS_MAX_PSK_LEN]; size_t key_len; } *psks;
     size_t psk_count;
-    char server_name[DTLS_MAX_SERVER_NAME + 1];
-    int has_server_name;
-    dtls_pin_kind pin_kind;
-    uint8_t pin[32];
+    _psk_entry *psks;           /* identities accepted (_psk_cb); entries and their bytes in one block */
+    size_t psks_size;
+} _server_parts;
+
+typedef struct _cfg {
+    int refs;
+    dtls_role role;
+    mbedtls_ssl_config conf;
+    dtls_compat_rng *rng;       /* the shared generator (_rng_acquire) */
+    struct _pki { mbedtls_x509_crt ca, own_cert; mbedtls_pk_context own_key; uint8_t pin[32]; } *pki; /* certificates */
+    _server_parts *srv;         /* only for servers */
+    uint8_t has_ca, has_own, has_psk;
+    uint8_t psk_only;           /* only PSK suites: a handshake that stalls after our Finished means a key mismatch */
+    uint8_t pin_kind;           /* dtls_pin_kind; the pin is in pki */
+    uint8_t want_cid;           /* RFC 9146: sessions get a CID of cid_len bytes (0 for clients) */
+    uint8_t cid_len;
     uint16_t mtu;
     uint32_t hs_deadline_ms;
-    int psk_only; /* only PSK suites: a handshake that stalls after our Finished means a key mismatch */
+    size_t size;                /* of this allocation */
+    int suites[];               /* 0-terminated; mbedtls keeps a pointer to this list */
 } _cfg;
 
 static void _cfg_release(_cfg *c)
 {
     if (c == NULL || --c->refs > 0) return;
     mbedtls_ssl_config_free(&c->conf);
-    if (c->has_cookie) mbedtls_ssl_cookie_free(&c->cookie);
+    if (c->srv) {
+        if (c->srv->has_cookie) mbedtls_ssl_cookie_free(&c->srv->cookie);
 #if DTLS_COMPAT_HAS_CACHE
-    if (c->has_cache) mbedtls_ssl_cache_free(&c->cache);
+        if (c->srv->has_cache) mbedtls_ssl_cache_free(&c->srv->cache);
 #endif
+        if (c->srv->psks) {
+            mbedtls_platform_zeroize(c->srv->psks, c->srv->psks_size);
+            free(c->srv->psks);
+        }
+        free(c->srv);
+    }
     if (c->pki) {
         mbedtls_x509_crt_free(&c->pki->ca);
         mbedtls_x509_crt_free(&c->pki->own_cert);
         mbedtls_pk_free(&c->pki->own_key);
         free(c->pki);
     }
-    if (c->psks) {
-        mbedtls_platform_zeroize(c->psks, c->psk_count * sizeof *c->psks);
-        free(c->psks);
-    }
     if (c->rng) _rng_release();
-    mbedtls_platform_zeroize(c, sizeof *c);
+    mbedtls_platform_zeroize(c, c->size);
     free(c);
 }
 
@@ -228,10 +237,10 @@ static int _parse_key(_cfg *c, const uint8_t *data, size_t len)
 /* Server PSK lookup (RFC 4279 2): unknown identity makes mbedtls send unknown_psk_identity. */
 static int _psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *id, size_t id_len)
 {
-    _cfg *c = (_cfg *)p;
-    for (size_t i = 0; i < c->psk_count; i++) {
-        if (c->psks[i].id_len == id_len && memcmp(c->psks[i].id, id, id_len) == 0)
-            return mbedtls_ssl_set_hs_psk(ssl, c->psks[i].key, c->psks[i].key_len);
+    const _server_parts *sp = (const _server_parts *)p;
+    for (size_t i = 0; i < sp->psk_count; i++) {
+        const _psk_entry *e = &sp->psks[i];
+        if (e->id_len == id_len && memcmp(e->id, id, id_len) == 0) return mbedtls_ssl_set_hs_psk(ssl, e->key, e->key_len);
     }
     return -1;
 }
@@ -248,6 +257,30 @@ static int _suite_is_psk(int id)
     return name != NULL && strstr(name, "PSK") != NULL;
 }
 
+/* Copies the accepted identities into one block: the entries, then their identity and key bytes. */
+static int _server_psks(_server_parts *sp, const dtls_psk *psks, size_t count)
+{
+    size_t size = count * sizeof(_psk_entry);
+    for (size_t i = 0; i < count; i++) size += psks[i].identity_len + psks[i].key_len;
+    sp->psks = calloc(1, size);
+    if (sp->psks == NULL) return DTLS_ERR_NO_MEMORY;
+    sp->psks_size = size;
+    uint8_t *bytes = (uint8_t *)(sp->psks + count);
+    for (size_t i = 0; i < count; i++) {
+        _psk_entry *e = &sp->psks[i];
+        e->id = bytes;
+        memcpy(bytes, psks[i].identity, psks[i].identity_len);
+        bytes += psks[i].identity_len;
+        e->key = bytes;
+        memcpy(bytes, psks[i].key, psks[i].key_len);
+        bytes += psks[i].key_len;
+        e->id_len = (uint8_t)psks[i].identity_len;
+        e->key_len = (uint8_t)psks[i].key_len;
+    }
+    sp->psk_count = count;
+    return DTLS_OK;
+}
+
 static int _cfg_new(_cfg **out, const dtls_options *o)
 {
     int ret;
@@ -261,47 +294,40 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
         return DTLS_ERR_ARGUMENT;
     if ((o->cert_pem_len > 0) != (o->key_pem_len > 0)) return DTLS_ERR_CONFIG;
     if (o->mtu != 0 && (o->mtu < 256 || o->mtu > 16384)) return DTLS_ERR_ARGUMENT;
+    for (size_t i = 0; i < o->psk_count; i++) {
+        const dtls_psk *p = &o->psks[i];
+        if (p->identity == NULL || p->key == NULL || p->identity_len == 0 || p->identity_len > DTLS_MAX_IDENTITY_LEN ||
+            p->key_len == 0 || p->key_len > DTLS_MAX_PSK_LEN)
+            return DTLS_ERR_ARGUMENT;
+    }
+    if (o->server_name != NULL && (o->server_name[0] == 0 || strlen(o->server_name) > DTLS_MAX_SERVER_NAME))
+        return DTLS_ERR_ARGUMENT;
     if (o->want_cid && !DTLS_COMPAT_HAS_CID) return DTLS_ERR_UNAVAILABLE;
-    if (o->want_cid) return DTLS_ERR_UNAVAILABLE; /* not wired yet even where mbedtls has RFC 9146 */
 
-    _cfg *c = calloc(1, sizeof *c);
+    size_t max_suites = o->suite_count > 0 ? o->suite_count : 2; /* the defaults: at most the two CoAP suites */
+    size_t size = sizeof(_cfg) + (max_suites + 1) * sizeof(int);
+    _cfg *c = calloc(1, size);
     if (c == NULL) return DTLS_ERR_NO_MEMORY;
     c->refs = 1;
+    c->size = size;
     c->role = o->role;
     mbedtls_ssl_config_init(&c->conf);
-    if (o->ca_pem_len > 0 || o->cert_pem_len > 0) {
+    if (o->ca_pem_len > 0 || o->cert_pem_len > 0 || o->pin_kind != DTLS_PIN_NONE) {
         c->pki = calloc(1, sizeof *c->pki);
         if (c->pki == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
         mbedtls_x509_crt_init(&c->pki->ca);
         mbedtls_x509_crt_init(&c->pki->own_cert);
         mbedtls_pk_init(&c->pki->own_key);
     }
-    if (o->psk_count > 0) {
-        c->psks = calloc(o->psk_count, sizeof *c->psks);
-        if (c->psks == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
+    int is_server = o->role == DTLS_ROLE_SERVER;
+    if (is_server) {
+        c->srv = calloc(1, sizeof *c->srv);
+        if (c->srv == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
+        if (o->psk_count > 0 && (ret = _server_psks(c->srv, o->psks, o->psk_count)) != 0) goto fail;
     }
-
-    for (size_t i = 0; i < o->psk_count; i++) {
-        const dtls_psk *p = &o->psks[i];
-        if (p->identity == NULL || p->key == NULL || p->identity_len == 0 || p->identity_len > DTLS_MAX_IDENTITY_LEN ||
-            p->key_len == 0 || p->key_len > DTLS_MAX_PSK_LEN) {
-            ret = DTLS_ERR_ARGUMENT;
-            goto fail;
-        }
-        memcpy(c->psks[i].id, p->identity, p->identity_len);
-        c->psks[i].id_len = p->identity_len;
-        memcpy(c->psks[i].key, p->key, p->key_len);
-        c->psks[i].key_len = p->key_len;
-        c->psk_count = i + 1;
-    }
-    if (o->server_name != NULL) {
-        size_t n = strlen(o->server_name);
-        if (n == 0 || n > DTLS_MAX_SERVER_NAME) { ret = DTLS_ERR_ARGUMENT; goto fail; }
-        memcpy(c->server_name, o->server_name, n + 1);
-        c->has_server_name = 1;
-    }
-    c->pin_kind = o->pin_kind;
-    if (o->pin_kind != DTLS_PIN_NONE) memcpy(c->pin, o->pin_sha256, 32);
+    c->has_psk = o->psk_count > 0;
+    c->pin_kind = (uint8_t)o->pin_kind;
+    if (o->pin_kind != DTLS_PIN_NONE) memcpy(c->pki->pin, o->pin_sha256, 32);
     c->mtu = o->mtu ? o->mtu : DTLS_DEFAULT_MTU;
     c->hs_deadline_ms = o->hs_deadline_ms ? o->hs_deadline_ms : DTLS_DEFAULT_HS_DEADLINE_MS;
 
@@ -318,7 +344,6 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
         c->has_own = 1;
     }
 
-    int is_server = o->role == DTLS_ROLE_SERVER;
     if (mbedtls_ssl_config_defaults(&c->conf, is_server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
                                     MBEDTLS_SSL_TRANSPORT_DATAGRAM, MBEDTLS_SSL_PRESET_DEFAULT) != 0) {
         ret = DTLS_ERR_INTERNAL;
@@ -336,7 +361,7 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
             c->suites[n++] = o->suites[i];
         }
     } else {
-        if (c->psk_count > 0) c->suites[n++] = DTLS_SUITE_PSK_AES_128_CCM_8;
+        if (c->has_psk) c->suites[n++] = DTLS_SUITE_PSK_AES_128_CCM_8;
         if ((is_server && c->has_own) || (!is_server && have_cert_auth))
             c->suites[n++] = DTLS_SUITE_ECDHE_ECDSA_AES_128_CCM_8;
     }
@@ -349,11 +374,12 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
     if (!is_server && !c->psk_only && !have_cert_auth) { ret = DTLS_ERR_CONFIG; goto fail; }
     mbedtls_ssl_conf_ciphersuites(&c->conf, c->suites);
 
-    if (c->psk_count > 0) {
+    if (c->has_psk) {
+        /* A client's identity and key are copied by mbedtls (or imported into PSA on 4.x): no copy of ours. */
         if (is_server) {
-            mbedtls_ssl_conf_psk_cb(&c->conf, _psk_cb, c);
-        } else if (mbedtls_ssl_conf_psk(&c->conf, c->psks[0].key, c->psks[0].key_len, c->psks[0].id,
-                                        c->psks[0].id_len) != 0) {
+            mbedtls_ssl_conf_psk_cb(&c->conf, _psk_cb, c->srv);
+        } else if (mbedtls_ssl_conf_psk(&c->conf, o->psks[0].key, o->psks[0].key_len, o->psks[0].identity,
+                                        o->psks[0].identity_len) != 0) {
             ret = DTLS_ERR_CONFIG;
             goto fail;
         }
@@ -380,20 +406,31 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
 #if DTLS_COMPAT_HAS_ANTI_REPLAY
     mbedtls_ssl_conf_dtls_anti_replay(&c->conf, MBEDTLS_SSL_ANTI_REPLAY_ENABLED);
 #endif
+#if DTLS_COMPAT_HAS_CID
+    if (o->want_cid) {
+        c->want_cid = 1;
+        c->cid_len = is_server ? DTLS_SERVER_CID_LEN : 0;
+        /* A record with a CID we did not hand out is dropped like any undecryptable one. */
+        if (mbedtls_ssl_conf_cid(&c->conf, c->cid_len, MBEDTLS_SSL_UNEXPECTED_CID_IGNORE) != 0) {
+            ret = DTLS_ERR_CONFIG;
+            goto fail;
+        }
+    }
+#endif
     if (is_server) {
         if (!o->no_cookies) {
-            mbedtls_ssl_cookie_init(&c->cookie);
-            c->has_cookie = 1;
-            if (dtls_compat_cookie_setup(&c->cookie, c->rng) != 0) { ret = DTLS_ERR_INTERNAL; goto fail; }
-            mbedtls_ssl_conf_dtls_cookies(&c->conf, mbedtls_ssl_cookie_write, mbedtls_ssl_cookie_check, &c->cookie);
+            mbedtls_ssl_cookie_init(&c->srv->cookie);
+            c->srv->has_cookie = 1;
+            if (dtls_compat_cookie_setup(&c->srv->cookie, c->rng) != 0) { ret = DTLS_ERR_INTERNAL; goto fail; }
+            mbedtls_ssl_conf_dtls_cookies(&c->conf, mbedtls_ssl_cookie_write, mbedtls_ssl_cookie_check, &c->srv->cookie);
         } else {
             mbedtls_ssl_conf_dtls_cookies(&c->conf, NULL, NULL, NULL);
         }
 #if DTLS_COMPAT_HAS_CACHE
-        mbedtls_ssl_cache_init(&c->cache);
-        c->has_cache = 1;
-        mbedtls_ssl_cache_set_max_entries(&c->cache, 16);
-        mbedtls_ssl_conf_session_cache(&c->conf, &c->cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
+        mbedtls_ssl_cache_init(&c->srv->cache);
+        c->srv->has_cache = 1;
+        mbedtls_ssl_cache_set_max_entries(&c->srv->cache, 16);
+        mbedtls_ssl_conf_session_cache(&c->conf, &c->srv->cache, mbedtls_ssl_cache_get, mbedtls_ssl_cache_set);
 #endif
     }
     *out = c;
@@ -417,8 +454,6 @@ typedef struct { _dgram *head, *tail; size_t count; } _queue;
 struct dtls_session {
     _cfg *cfg;
     mbedtls_ssl_context ssl;
-    dtls_state state;
-    int started;
     uint64_t now;
     uint64_t hs_deadline;
     /* timer (mbedtls_ssl_set_timer_cb over the caller's clock) */
@@ -428,15 +463,36 @@ struct dtls_session {
     const uint8_t *in;
     size_t in_len;
     _queue tx, rx;
-    int err, alert, lib_err;
-    int pin_failed;
-    int hvr;                /* last feed made us send a HelloVerifyRequest */
-    uint32_t seen;          /* handshake states passed through (bit per state < 32) */
-    uint8_t peer_id[DTLS_MAX_PEER_ID];
-    size_t peer_id_len;
     uint8_t *saved; size_t saved_len; /* session blob, taken once (gotcha 4) */
     uint32_t tx_datagrams, tx_bytes, dropped;
+    int lib_err;            /* mbedtls code of the failure */
+    uint32_t seen;          /* handshake states passed through (bit per state < 32) */
+    int16_t alert;          /* fatal alert received, -1 if none */
+    int8_t err;             /* DTLS_ERR_* of the failure or close */
+    uint8_t state;          /* dtls_state */
+    uint8_t started;
+    uint8_t pin_failed;
+    uint8_t hvr;            /* last feed made us send a HelloVerifyRequest */
+    uint8_t peer_id_len;
+#if DTLS_COMPAT_HAS_CID
+    uint8_t cid[DTLS_SERVER_CID_LEN]; /* our own CID (servers), routed on by dtls_server_feed */
+    uint64_t cid_top;       /* highest epoch+sequence of a CID record that gave data (RFC 9146 6) */
+    uint32_t records_in;    /* application records read (queued or dropped) */
+#endif
+    uint8_t peer_id[];      /* servers only: DTLS_MAX_PEER_ID bytes of peer address key */
 };
+
+#if DTLS_COMPAT_HAS_CID
+#define _COUNT_RECORD(s) ((s)->records_in++)
+#else
+#define _COUNT_RECORD(s) ((void)0)
+#endif
+
+/* Only servers get room for a peer address key. */
+static size_t _session_size(const _cfg *c)
+{
+    return sizeof(dtls_session) + (c->role == DTLS_ROLE_SERVER ? DTLS_MAX_PEER_ID : 0);
+}
 
 static void _queue_clear(_queue *q)
 {
@@ -536,7 +592,7 @@ static int _verify_cb(void *p, mbedtls_x509_crt *crt, int depth, uint32_t *flags
         int n = mbedtls_pk_write_pubkey_der(DTLS_COMPAT_CRT_PK(crt), der, sizeof der);
         ret = n > 0 ? dtls_compat_sha256(der + sizeof der - n, (size_t)n, hash) : -1;
     }
-    if (ret != 0 || memcmp(hash, c->pin, 32) != 0) {
+    if (ret != 0 || memcmp(hash, c->pki->pin, 32) != 0) {
         s->pin_failed = 1;
         return MBEDTLS_ERR_X509_FATAL_ERROR;
     }
@@ -669,7 +725,7 @@ static int _read_app(dtls_session *s)
 #endif
         if (ret < 0) return _fail(s, _map_error(s, ret), ret);
         size_t avail = mbedtls_ssl_get_bytes_avail(&s->ssl);
-        if (avail == 0) continue; /* an empty record */
+        if (avail == 0) { _COUNT_RECORD(s); continue; } /* an empty record */
         _dgram *d = malloc(sizeof *d + avail);
         if (d == NULL) return _fail(s, DTLS_ERR_NO_MEMORY, 0);
         ret = mbedtls_ssl_read(&s->ssl, d->data, avail);
@@ -678,6 +734,7 @@ static int _read_app(dtls_session *s)
             return _fail(s, ret < 0 ? _map_error(s, ret) : DTLS_ERR_INTERNAL, ret);
         }
         d->len = avail;
+        _COUNT_RECORD(s);
         if (s->rx.count >= DTLS_MAX_RX_QUEUE) {
             free(d);
             s->dropped++;
@@ -688,6 +745,45 @@ static int _read_app(dtls_session *s)
     return DTLS_OK;
 }
 
+/* A session on config c (a reference is taken). Only servers get room for a peer address key. */
+static int _session_alloc(dtls_session **out, _cfg *c)
+{
+    dtls_session *s = calloc(1, _session_size(c));
+    *out = s;
+    if (s == NULL) return DTLS_ERR_NO_MEMORY;
+    c->refs++;
+    s->cfg = c;
+    s->alert = -1;
+    mbedtls_ssl_init(&s->ssl);
+    if (mbedtls_ssl_setup(&s->ssl, &c->conf) != 0) {
+        dtls_session_free(s);
+        *out = NULL;
+        return DTLS_ERR_NO_MEMORY;
+    }
+    mbedtls_ssl_set_bio(&s->ssl, s, _bio_send, _bio_recv, NULL);
+    mbedtls_ssl_set_timer_cb(&s->ssl, s, _timer_set, _timer_get);
+    mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
+    mbedtls_ssl_set_verify(&s->ssl, _verify_cb, s);
+#if DTLS_COMPAT_HAS_CID
+    if (c->want_cid) {
+        if ((c->cid_len > 0 && dtls_compat_random(c->rng, s->cid, c->cid_len) != 0) ||
+            mbedtls_ssl_set_cid(&s->ssl, MBEDTLS_SSL_CID_ENABLED, s->cid, c->cid_len) != 0) {
+            dtls_session_free(s);
+            *out = NULL;
+            return DTLS_ERR_ENTROPY;
+        }
+    }
+#endif
+    return DTLS_OK;
+}
+
+static void _set_peer_id(dtls_session *s, const uint8_t *id, size_t len)
+{
+    memcpy(s->peer_id, id, len);
+    s->peer_id_len = (uint8_t)len; /* <= DTLS_MAX_PEER_ID */
+    _set_transport_id(s);
+}
+
 int dtls_session_new(dtls_session **out, const dtls_options *opts)
 {
     if (out == NULL || opts == NULL) return DTLS_ERR_ARGUMENT;
@@ -695,27 +791,19 @@ int dtls_session_new(dtls_session **out, const dtls_options *opts)
     _cfg *c;
     int ret = _cfg_new(&c, opts);
     if (ret != 0) return ret;
-    dtls_session *s = calloc(1, sizeof *s);
-    if (s == NULL) { _cfg_release(c); return DTLS_ERR_NO_MEMORY; }
-    s->cfg = c;
-    mbedtls_ssl_init(&s->ssl);
-    s->alert = -1;
-    if (mbedtls_ssl_setup(&s->ssl, &c->conf) != 0) { dtls_session_free(s); return DTLS_ERR_NO_MEMORY; }
-    mbedtls_ssl_set_bio(&s->ssl, s, _bio_send, _bio_recv, NULL);
-    mbedtls_ssl_set_timer_cb(&s->ssl, s, _timer_set, _timer_get);
-    mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
-    mbedtls_ssl_set_verify(&s->ssl, _verify_cb, s);
+    dtls_session *s;
+    ret = _session_alloc(&s, c);
+    _cfg_release(c); /* the session holds the only reference now */
+    if (ret != 0) return ret;
     if (c->role == DTLS_ROLE_CLIENT) {
         /* Always called, NULL included: newer mbedtls refuse certificate handshakes otherwise (gotcha 2). */
-        if (mbedtls_ssl_set_hostname(&s->ssl, c->has_server_name ? c->server_name : NULL) != 0) {
+        if (mbedtls_ssl_set_hostname(&s->ssl, opts->server_name) != 0) { /* mbedtls keeps its own copy */
             dtls_session_free(s);
             return DTLS_ERR_NO_MEMORY;
         }
     } else {
         static const uint8_t local[] = "local"; /* a standalone server session's cookie binding */
-        memcpy(s->peer_id, local, sizeof local - 1);
-        s->peer_id_len = sizeof local - 1;
-        _set_transport_id(s);
+        _set_peer_id(s, local, sizeof local - 1);
     }
     *out = s;
     return DTLS_OK;
@@ -724,23 +812,13 @@ int dtls_session_new(dtls_session **out, const dtls_options *opts)
 /* Server object use: a session sharing its config. */
 static int _session_new_shared(dtls_session **out, _cfg *c, const uint8_t *peer, size_t peer_len, uint64_t now)
 {
-    dtls_session *s = calloc(1, sizeof *s);
-    if (s == NULL) return DTLS_ERR_NO_MEMORY;
-    c->refs++;
-    s->cfg = c;
-    s->alert = -1;
+    dtls_session *s;
+    int ret = _session_alloc(&s, c);
+    if (ret != 0) return ret;
     s->now = now;
     s->hs_deadline = now + c->hs_deadline_ms;
     s->started = 1;
-    mbedtls_ssl_init(&s->ssl);
-    if (mbedtls_ssl_setup(&s->ssl, &c->conf) != 0) { dtls_session_free(s); return DTLS_ERR_NO_MEMORY; }
-    mbedtls_ssl_set_bio(&s->ssl, s, _bio_send, _bio_recv, NULL);
-    mbedtls_ssl_set_timer_cb(&s->ssl, s, _timer_set, _timer_get);
-    mbedtls_ssl_set_mtu(&s->ssl, c->mtu);
-    mbedtls_ssl_set_verify(&s->ssl, _verify_cb, s);
-    memcpy(s->peer_id, peer, peer_len);
-    s->peer_id_len = peer_len;
-    _set_transport_id(s);
+    _set_peer_id(s, peer, peer_len);
     *out = s;
     return DTLS_OK;
 }
@@ -755,18 +833,17 @@ void dtls_session_free(dtls_session *s)
         mbedtls_platform_zeroize(s->saved, s->saved_len);
         free(s->saved);
     }
-    _cfg_release(s->cfg);
-    mbedtls_platform_zeroize(s, sizeof *s);
+    _cfg *c = s->cfg;
+    mbedtls_platform_zeroize(s, _session_size(c));
     free(s);
+    _cfg_release(c);
 }
 
 int dtls_session_set_peer_id(dtls_session *s, const uint8_t *id, size_t len)
 {
     if (s == NULL || id == NULL || len == 0 || len > DTLS_MAX_PEER_ID) return DTLS_ERR_ARGUMENT;
     if (s->cfg->role != DTLS_ROLE_SERVER || s->started) return DTLS_ERR_STATE;
-    memcpy(s->peer_id, id, len);
-    s->peer_id_len = len;
-    _set_transport_id(s);
+    _set_peer_id(s, id, len);
     return DTLS_OK;
 }
 
@@ -876,7 +953,7 @@ int dtls_session_close(dtls_session *s, uint64_t now)
 
 dtls_state dtls_session_state(const dtls_session *s)
 {
-    return s ? s->state : DTLS_STATE_FAILED;
+    return s ? (dtls_state)s->state : DTLS_STATE_FAILED;
 }
 
 int dtls_session_error(const dtls_session *s, int *alert, int *lib_err)
@@ -926,6 +1003,20 @@ int dtls_session_save(dtls_session *s, uint8_t *buf, size_t cap, size_t *len)
     if (cap < s->saved_len) return DTLS_ERR_BUFFER_TOO_SMALL;
     memcpy(buf, s->saved, s->saved_len);
     return DTLS_OK;
+}
+
+int dtls_session_cid_in_use(const dtls_session *s)
+{
+#if DTLS_COMPAT_HAS_CID
+    if (s == NULL || s->state != DTLS_STATE_CONNECTED || !s->cfg->want_cid) return 0;
+    int enabled = MBEDTLS_SSL_CID_DISABLED;
+    /* mbedtls takes a non-const context for a read-only query */
+    if (mbedtls_ssl_get_peer_cid((mbedtls_ssl_context *)&s->ssl, &enabled, NULL, NULL) != 0) return 0;
+    return enabled == MBEDTLS_SSL_CID_ENABLED;
+#else
+    (void)s;
+    return DTLS_ERR_UNAVAILABLE;
+#endif
 }
 
 const char *dtls_session_suite(const dtls_session *s)
@@ -1006,10 +1097,59 @@ static int _looks_like_client_hello(const uint8_t *d, size_t len)
     return len >= 13 + 12 && d[0] == 22 && d[13] == 1;
 }
 
+#if DTLS_COMPAT_HAS_CID
+#if MBEDTLS_SSL_CID_IN_LEN_MAX < DTLS_SERVER_CID_LEN
+#error "MBEDTLS_SSL_CID_IN_LEN_MAX is smaller than DTLS_SERVER_CID_LEN"
+#endif
+/* RFC 9146 4: a tls12_cid record header is type(1) = 25, version(2), epoch(2), sequence(6), cid, length(2). */
+#define _CID_RECORD 25
+#define _CID_OFFSET 11
+
+static _slot *_find_cid(dtls_server *srv, const uint8_t *cid)
+{
+    for (size_t i = 0; i < srv->max; i++) {
+        dtls_session *s = srv->slots[i].s;
+        if (s && memcmp(s->cid, cid, DTLS_SERVER_CID_LEN) == 0) return &srv->slots[i];
+    }
+    return NULL;
+}
+
+static uint64_t _record_epoch_seq(const uint8_t *d)
+{
+    uint64_t v = 0;
+    for (int i = 3; i < 11; i++) v = v << 8 | d[i];
+    return v;
+}
+
+/* Feeds a CID record to its session and moves the session to the sender's address only when the record
+ * gave data (it was authenticated) and is newer than any CID record before it (RFC 9146 6): a replayed or
+ * reordered copy from elsewhere cannot steer the peer's traffic. */
+static void _feed_cid(_slot *sl, const uint8_t *peer, size_t peer_len, const uint8_t *data, size_t len, uint64_t now)
+{
+    dtls_session *s = sl->s;
+    uint32_t before = s->records_in;
+    uint64_t seq = _record_epoch_seq(data);
+    (void)dtls_session_feed(s, data, len, now);
+    if (s->records_in == before) return;
+    sl->last = now;
+    if (seq <= s->cid_top) return;
+    s->cid_top = seq;
+    if (s->peer_id_len != peer_len || memcmp(s->peer_id, peer, peer_len) != 0) _set_peer_id(s, peer, peer_len);
+}
+#endif
+
 int dtls_server_feed(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *data, size_t len, uint64_t now)
 {
     if (srv == NULL || peer == NULL || peer_len == 0 || peer_len > DTLS_MAX_PEER_ID || (data == NULL && len > 0))
         return DTLS_ERR_ARGUMENT;
+#if DTLS_COMPAT_HAS_CID
+    if (srv->cfg->want_cid && len >= _CID_OFFSET + DTLS_SERVER_CID_LEN + 2 && data[0] == _CID_RECORD) {
+        _slot *cs = _find_cid(srv, data + _CID_OFFSET);
+        if (cs != NULL && !cs->expired && cs->s->state != DTLS_STATE_FAILED && cs->s->state != DTLS_STATE_CLOSED)
+            _feed_cid(cs, peer, peer_len, data, len, now);
+        return DTLS_OK; /* an unknown CID: nobody's record, dropped */
+    }
+#endif
     _slot *sl = _find(srv, peer, peer_len);
     if (sl != NULL && (sl->expired || sl->s->state == DTLS_STATE_FAILED || sl->s->state == DTLS_STATE_CLOSED)) {
         if (!_looks_like_client_hello(data, len)) return DTLS_OK; /* stale datagram for a finished session */

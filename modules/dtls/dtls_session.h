@@ -47,6 +47,7 @@ extern "C" {
 #define DTLS_DEFAULT_HS_MIN_MS 1000   /* RFC 6347 4.2.4.1 initial retransmission timer */
 #define DTLS_DEFAULT_HS_MAX_MS 16000
 #define DTLS_DEFAULT_HS_DEADLINE_MS 30000
+#define DTLS_SERVER_CID_LEN 8         /* Connection ID a server asks its clients to send (RFC 9146) */
 
 /* IANA cipher suite numbers of the two CoAP suites (RFC 7252 9.1.3). */
 #define DTLS_SUITE_PSK_AES_128_CCM_8 0xC0A8
@@ -117,7 +118,11 @@ typedef struct dtls_options {
     uint32_t hs_timeout_min_ms, hs_timeout_max_ms; /* 0 = defaults */
     uint32_t hs_deadline_ms;                  /* whole handshake; 0 = DTLS_DEFAULT_HS_DEADLINE_MS */
     int no_cookies;                           /* server: disable HelloVerifyRequest (tests only) */
-    int want_cid;                             /* ask for RFC 9146 Connection ID: DTLS_ERR_UNAVAILABLE on 2.28 */
+    int want_cid;                             /* RFC 9146 Connection ID (3.x, 4.x; DTLS_ERR_UNAVAILABLE on 2.28):
+                                                 a server gives each client a DTLS_SERVER_CID_LEN-byte CID and
+                                                 follows a client whose address changes; a client offers the
+                                                 extension with an empty CID of its own (it does not move the
+                                                 server), so the server can follow it */
 } dtls_options;
 
 /** Resolves an mbedtls suite name ("TLS-PSK-WITH-AES-128-CCM-8") to its IANA number, 0 if unknown. */
@@ -161,6 +166,9 @@ int dtls_session_max_payload(const dtls_session *s);
 int dtls_session_resumed(const dtls_session *s);
 /** Connected client: [out] buf, cap, len: the session for a later dtls_session_restore. Treat as a key. */
 int dtls_session_save(dtls_session *s, uint8_t *buf, size_t cap, size_t *len);
+/** 1 when the connected session uses an RFC 9146 Connection ID (the peer agreed), 0 when not,
+ *  DTLS_ERR_UNAVAILABLE when this mbedtls has no RFC 9146 support. */
+int dtls_session_cid_in_use(const dtls_session *s);
 /** Negotiated suite name or NULL. */
 const char *dtls_session_suite(const dtls_session *s);
 /** Counters: [out] datagrams/bytes sent (ciphertext), datagrams dropped from full queues. NULL ok. */
@@ -188,7 +196,10 @@ typedef struct dtls_server_event {
 int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sessions, uint32_t idle_ms);
 void dtls_server_free(dtls_server *srv);
 /** [in] peer, peer_len: address key; [in] data, len; [in] now. A peer's own failure is reported as a
- *  CLOSED event, not here; returns DTLS_ERR_SESSION_LIMIT when a new peer cannot be admitted. */
+ *  CLOSED event, not here; returns DTLS_ERR_SESSION_LIMIT when a new peer cannot be admitted.
+ *  With Connection IDs (want_cid), a CID record is routed by its CID whatever its address, and the
+ *  session's peer key becomes the new address once a record from there is authenticated and newer than
+ *  any before (RFC 9146 6); the events that follow carry the new key. */
 int dtls_server_feed(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *data, size_t len, uint64_t now);
 int dtls_server_handle_timeout(dtls_server *srv, uint64_t now);
 int64_t dtls_server_next_timeout(const dtls_server *srv);

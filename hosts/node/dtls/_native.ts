@@ -44,6 +44,7 @@ export interface NativeSession {
   error(): NativeErrorInfo | null;
   maxPayload(): number;
   resumed(): boolean;
+  cidInUse(): boolean;
   save(): Buffer;
   restore(bytes: Uint8Array): void;
   suite(): string | null;

@@ -124,6 +124,11 @@ export class DtlsSession {
     return !this.#freed && this.#s.resumed();
   }
 
+  /** True when the connected session uses an RFC 9146 Connection ID (both ends asked for one). */
+  get connectionIdInUse(): boolean {
+    return !this.#freed && this.#s.cidInUse();
+  }
+
   get suite(): string | undefined {
     return this.#freed ? undefined : (this.#s.suite() ?? undefined);
   }

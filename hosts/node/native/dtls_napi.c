@@ -4,7 +4,7 @@
  *
  * JS surface (wrapped by hosts/node/dtls/):
  *   new Session(options)          start(now) feed(bytes, now) handleTimeout(now) nextTimeout() pollTransmit()
- *                                 read() write(bytes, now) close(now) state() error() maxPayload() resumed()
+ *                                 read() write(bytes, now) close(now) state() error() maxPayload() resumed() cidInUse()
  *                                 save() restore(bytes) suite() stats() free()
  *   new Server(options, max, idleMs)  feed(peer, bytes, now) handleTimeout(now) nextTimeout() poll()
  *                                 write(peer, bytes, now) closePeer(peer, now) count() free()
@@ -389,6 +389,15 @@ static napi_value _s_resumed(napi_env env, napi_callback_info info)
     return r;
 }
 
+static napi_value _s_cid_in_use(napi_env env, napi_callback_info info)
+{
+    size_t argc = 0; napi_value r;
+    dtls_session *s = _this_session(env, info, &argc, NULL);
+    if (!s) return NULL;
+    CALL(env, napi_get_boolean(env, dtls_session_cid_in_use(s) == 1, &r));
+    return r;
+}
+
 static napi_value _s_save(napi_env env, napi_callback_info info)
 {
     size_t argc = 0; size_t len = 0;
@@ -625,7 +634,7 @@ static napi_value _init(napi_env env, napi_value exports)
     napi_property_descriptor sm[] = {
         M("start", _s_start), M("feed", _s_feed), M("handleTimeout", _s_handle_timeout), M("nextTimeout", _s_next_timeout),
         M("pollTransmit", _s_poll_transmit), M("read", _s_read), M("write", _s_write), M("close", _s_close),
-        M("state", _s_state), M("error", _s_error), M("maxPayload", _s_max_payload), M("resumed", _s_resumed),
+        M("state", _s_state), M("error", _s_error), M("maxPayload", _s_max_payload), M("resumed", _s_resumed), M("cidInUse", _s_cid_in_use),
         M("save", _s_save), M("restore", _s_restore), M("suite", _s_suite), M("stats", _s_stats), M("free", _s_free),
     };
     napi_property_descriptor vm[] = {

@@ -8,9 +8,9 @@
  * it costs heap in every session or handshake, not only flash (see the memory section of ../README.md for
  * the measured effect of each group: test/dtls_heapbench with HEAPBENCH_TRACE=1). Record buffers: a DTLS
  * record must fit the path MTU anyway (IP fragmentation is off on Moddable's ESP32 lwIP), so 16 KB buffers
- * only waste heap: 1440 in (any datagram that reaches the device unfragmented, and a reassembled P-256
- * leaf + intermediate Certificate message) and 1024 out (our flights are fragmented to the MTU, CoAP uses
- * Block2).
+ * only waste heap: 1152 in (the largest CoAP message RFC 7252 4.6 lets a sender use when it knows nothing
+ * of the path, and a reassembled P-256 leaf + intermediate Certificate message) and 1024 out (our flights
+ * are fragmented to the MTU, CoAP uses Block2).
  */
 #ifndef IDPGATE_MBEDTLS_DEVICE_CONFIG_H
 #define IDPGATE_MBEDTLS_DEVICE_CONFIG_H
@@ -18,7 +18,7 @@
 /* Record content lengths (bytes); keep CONFIG_MBEDTLS_SSL_IN/OUT_CONTENT_LEN in sdkconfig.defaults equal.
  * Overridable with -D for measurements (the mbedtls build and the drivers must then see the same values). */
 #ifndef IDPGATE_DTLS_IN_CONTENT_LEN
-#define IDPGATE_DTLS_IN_CONTENT_LEN 1440
+#define IDPGATE_DTLS_IN_CONTENT_LEN 1152
 #endif
 #ifndef IDPGATE_DTLS_OUT_CONTENT_LEN
 #define IDPGATE_DTLS_OUT_CONTENT_LEN 1024
@@ -47,6 +47,15 @@
  * hardware AES replaces these tables entirely. */
 #define MBEDTLS_AES_ROM_TABLES
 #define MBEDTLS_AES_FEWER_TABLES
+/* AES-128 only (3.x; 2.28 ignores it): the CCM_8 suites use AES-128, and each software AES context (two per
+ * session) keeps a 44-word key schedule instead of 68 (-96 bytes each). The shared CTR_DRBG then runs on
+ * AES-128 as well (NIST SP 800-90A, 128-bit security strength, the strength of the suites). */
+#define MBEDTLS_AES_ONLY_128_BIT_KEY_LENGTH
+#define MBEDTLS_CTR_DRBG_USE_128_BIT_KEY
+/* x86 / Arm AES instructions (on by default; never on an ESP32): PADLOCK_C also keeps the 68-word schedule. */
+#undef MBEDTLS_PADLOCK_C
+#undef MBEDTLS_AESNI_C
+#undef MBEDTLS_AESCE_C
 #define MBEDTLS_CCM_C
 #define MBEDTLS_CIPHER_C
 #define MBEDTLS_MD_C
@@ -72,16 +81,31 @@
 /* MBEDTLS_VERSION_NUMBER for whoever includes this file as a whole config (bench/size/rv32imc.sh) */
 #include <mbedtls/version.h>
 
-/* RFC 9146 Connection ID: off until modules/dtls wires it (want_cid answers DTLS_ERR_UNAVAILABLE either way;
- * 2.28 only has the incompatible draft-05 form). Off also drops the CID room from both record buffers. */
+/* RFC 9146 Connection ID (3.x; 2.28 has only the draft form, never used): off by default, because it costs
+ * every session (CID room in both record buffers and the transform) whether a peer uses it or not; build
+ * with -DIDPGATE_DTLS_CID=1 (ESP-IDF: CONFIG_MBEDTLS_SSL_DTLS_CONNECTION_ID) for devices whose address
+ * changes under a session (NAT rebinding, roaming). CIDs of at most 8 bytes ours (DTLS_SERVER_CID_LEN) and
+ * 16 bytes the peer's: a server handing out longer ones fails the handshake of a client that asked for one. */
+#if defined(IDPGATE_DTLS_CID) && IDPGATE_DTLS_CID && MBEDTLS_VERSION_NUMBER >= 0x03000000
+#define MBEDTLS_SSL_DTLS_CONNECTION_ID
+#undef MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT
+#define MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT 0
+#undef MBEDTLS_SSL_CID_IN_LEN_MAX
+#undef MBEDTLS_SSL_CID_OUT_LEN_MAX
+#define MBEDTLS_SSL_CID_IN_LEN_MAX 8
+#define MBEDTLS_SSL_CID_OUT_LEN_MAX 16
+#else
 #undef MBEDTLS_SSL_DTLS_CONNECTION_ID
 #undef MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT /* 3.6 defines it (0); check_config.h wants it gone with CID */
+#endif
 
 /* Record buffers (heap: IN/OUT_CONTENT_LEN + per-buffer overhead, see the memory section of README.md).
- * IN: the largest datagram a peer sends us (its flights are fragmented to its MTU; bigger datagrams are
- * dropped by _bio_recv) and the largest handshake message, which mbedtls reassembles and then copies back
- * into the input buffer: the peer's Certificate message (12-byte header + a P-256 leaf and intermediate,
- * ~0.5 KB each). OUT: our largest handshake message (ClientHello with a session ticket, our own certificate
+ * IN: the largest record a peer sends us and the largest handshake message, which mbedtls reassembles
+ * and then copies back into the input buffer: the peer's Certificate message (12-byte header + a P-256 leaf
+ * and intermediate, ~0.5 KB each). 1152 is RFC 7252 4.6's bound for a CoAP message (a 1024-byte payload)
+ * when the path MTU is unknown, assumed 1280: a peer that keeps to it is always read; a bigger datagram is
+ * dropped by _bio_recv (counted in dtls_session_stats) and the CoAP exchange times out. 1440 (every datagram
+ * of a 1500-byte link) costs 288 bytes more per session. OUT: our largest handshake message (ClientHello with a session ticket, our own certificate
  * if any) and one plaintext datagram (dtls_session_write; CoAP bodies use Block2).
  * 2.28 sizes both from MAX_CONTENT_LEN unless IN/OUT are given. */
 #undef MBEDTLS_SSL_MAX_CONTENT_LEN

@@ -16,7 +16,8 @@
 # <tf-psa-crypto-dir>: a TF-PSA-Crypto 1.x source tree (4.x only): adds include/ and drivers/builtin/include/.
 #
 # Environment: CC (default cc), DEVICE_CONFIG=1 (the tree was built with ../config/mbedtls_device_config.h
-#   as its user config, 2.28 / 3.6), EXTRA_CFLAGS (more flags, split on blanks: write
+#   as its user config, 2.28 / 3.6; on 4.x with ../config/mbedtls4_device_config.h and
+#   tfpsacrypto_device_config.h, see build-mbedtls4-device.sh), EXTRA_CFLAGS (more flags, split on blanks: write
 #   -DMBEDTLS_USER_CONFIG_FILE=\"file.h\" without single quotes), LIBDIR (where libmbedtls.a & co. are),
 #   NO_RUN=1 (compile only), NO_VALGRIND=1, SKIP_XS=1 (no XS bindings).
 # Exit status: 0 when everything attempted passed, 1 otherwise.
@@ -42,13 +43,20 @@ fi
 
 CC=${CC:-cc}
 EXTRA_CFLAGS=${EXTRA_CFLAGS:-}
-if [ "${DEVICE_CONFIG:-0}" = 1 ]; then
-    EXTRA_CFLAGS="-I$ROOT/modules/dtls/config -DMBEDTLS_USER_CONFIG_FILE=\"mbedtls_device_config.h\" $EXTRA_CFLAGS"
-fi
 MB_INC="-I$MB/include"
 if [ -n "$TF" ]; then
     MB_INC="$MB_INC -I$TF/include"
     [ -d "$TF/drivers/builtin/include" ] && MB_INC="$MB_INC -I$TF/drivers/builtin/include"
+fi
+if [ "${DEVICE_CONFIG:-0}" = 1 ]; then
+    # 2.28 / 3.6: one user config; 4.x: a TLS one and a TF-PSA-Crypto one (test/build-mbedtls4-device.sh)
+    MAJOR=$(printf '#include <mbedtls/version.h>\nMBEDTLS_VERSION_MAJOR\n' | $CC -E -P $MB_INC - 2>/dev/null | tail -n 1)
+    if [ "$MAJOR" -ge 4 ] 2>/dev/null; then
+        EXTRA_CFLAGS="-I$ROOT/modules/dtls/config -DMBEDTLS_USER_CONFIG_FILE=\"mbedtls4_device_config.h\" \
+-DTF_PSA_CRYPTO_USER_CONFIG_FILE=\"tfpsacrypto_device_config.h\" $EXTRA_CFLAGS"
+    else
+        EXTRA_CFLAGS="-I$ROOT/modules/dtls/config -DMBEDTLS_USER_CONFIG_FILE=\"mbedtls_device_config.h\" $EXTRA_CFLAGS"
+    fi
 fi
 # The flags of modules/*/test/Makefile and, for the XS bindings, those hosts/xs/Makefile gives native modules.
 CFLAGS="-O1 -g -Wall -Wextra -Werror -std=c11 -D_GNU_SOURCE"

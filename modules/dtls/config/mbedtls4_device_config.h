@@ -1,0 +1,137 @@
+/*
+ * mbedtls4_device_config.h: what modules/dtls needs from the TLS half of mbedtls 4.x on a device, as an
+ * mbedtls user config (-DMBEDTLS_USER_CONFIG_FILE='"mbedtls4_device_config.h"', included after
+ * mbedtls/mbedtls_config.h). mbedtls 4 splits its options: this file holds the TLS and X.509 ones, the
+ * crypto ones (PSA_WANT_*, MBEDTLS_PSA_*, ECC and AES tuning, ASN.1/PEM/PK) are in
+ * tfpsacrypto_device_config.h beside it (-DTF_PSA_CRYPTO_USER_CONFIG_FILE='"tfpsacrypto_device_config.h"').
+ * Both must be given to the library build and to everything that includes mbedtls headers (the structs
+ * change size): test/build-mbedtls4-device.sh builds a 4.x tree with them, test/compile-check.sh uses them
+ * with DEVICE_CONFIG=1 on a 4.x tree. Checked with mbedtls 4.0.0 / TF-PSA-Crypto 1.0.0. The 2.28 / 3.6
+ * equivalent is mbedtls_device_config.h (single file); on ESP-IDF 6 set the same through sdkconfig.
+ *
+ * Same choices as mbedtls_device_config.h, translated: everything mbedtls enables by default that
+ * modules/dtls does not use is turned off, because most of it costs heap in every session or handshake,
+ * not only flash (see the memory section of ../README.md: test/dtls_heapbench with HEAPBENCH_TRACE=1).
+ * Record buffers: a DTLS record must fit the path MTU anyway (IP fragmentation is off on Moddable's ESP32
+ * lwIP), so 16 KB buffers only waste heap: 1440 in (any datagram that reaches the device unfragmented, and
+ * a reassembled P-256 leaf + intermediate Certificate message) and 1024 out (our flights are fragmented to
+ * the MTU, CoAP uses Block2).
+ *
+ * Differences from the 2.28 / 3.6 file: mbedtls 4 has no RSA/DHE/static-ECDH key exchanges, no TLS 1.0/1.1,
+ * no truncated HMAC, no CBC record splitting, no BADMAC_LIMIT option (always on) and no CID_COMPAT to remove;
+ * which ciphers, hashes and curves exist is decided by the crypto config (CBC, GCM, ChaCha, SHA-1/384/512
+ * are off there, so TLS has no CBC/MAC room in its record buffers). Connection ID stays ON here (RFC 9146,
+ * being wired in dtls_session.c); it costs CID_IN/OUT_LEN_MAX + 16 bytes of room in each record buffer.
+ */
+#ifndef IDPGATE_MBEDTLS4_DEVICE_CONFIG_H
+#define IDPGATE_MBEDTLS4_DEVICE_CONFIG_H
+
+/* Record content lengths (bytes); keep CONFIG_MBEDTLS_SSL_IN/OUT_CONTENT_LEN in sdkconfig equal.
+ * Overridable with -D for measurements (the mbedtls build and the drivers must then see the same values). */
+#ifndef IDPGATE_DTLS_IN_CONTENT_LEN
+#define IDPGATE_DTLS_IN_CONTENT_LEN 1440
+#endif
+#ifndef IDPGATE_DTLS_OUT_CONTENT_LEN
+#define IDPGATE_DTLS_OUT_CONTENT_LEN 1024
+#endif
+
+/* DTLS 1.2 (RFC 6347) with HelloVerifyRequest cookies, anti-replay and client reconnection on the same port
+ * (the server side's MBEDTLS_ERR_SSL_CLIENT_RECONNECT) */
+#define MBEDTLS_SSL_PROTO_TLS1_2
+#define MBEDTLS_SSL_PROTO_DTLS
+#define MBEDTLS_SSL_DTLS_HELLO_VERIFY
+#define MBEDTLS_SSL_DTLS_ANTI_REPLAY
+#define MBEDTLS_SSL_DTLS_CLIENT_PORT_REUSE
+#define MBEDTLS_SSL_COOKIE_C
+#define MBEDTLS_SSL_CLI_C
+#define MBEDTLS_SSL_SRV_C
+#define MBEDTLS_SSL_TLS_C
+#define MBEDTLS_SSL_SESSION_TICKETS /* client: accepts a server's ticket for resumption (session grows by it) */
+#define MBEDTLS_SSL_CACHE_C         /* server: resumption by session ID */
+#define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
+#define MBEDTLS_SSL_SERVER_NAME_INDICATION
+
+/* RFC 9146 Connection ID (mbedtls 4 only has the RFC form). Each record buffer gets room for the CID
+ * (MBEDTLS_SSL_CID_IN_LEN_MAX / OUT_LEN_MAX, 32 by default) plus MBEDTLS_SSL_CID_TLS1_3_PADDING_GRANULARITY
+ * (16; despite its name it also pads DTLS 1.2 CID records to a multiple of 16 on the wire). Measured on
+ * 4.0.0: CID costs 240 bytes held / 272 peak per PSK client; IN_LEN_MAX 8 (DTLS_SERVER_CID_LEN, our own CID)
+ * with GRANULARITY 1 (no padding) would take back 112 / 96. Left at the defaults until the CID work in
+ * dtls_session.c settles them. */
+#define MBEDTLS_SSL_DTLS_CONNECTION_ID
+
+/* TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (RFC 7252 9.1.3, RFC 7925); the
+ * ciphers, hashes and curves behind them are chosen in tfpsacrypto_device_config.h */
+#define MBEDTLS_KEY_EXCHANGE_PSK_ENABLED
+#define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
+#define MBEDTLS_X509_USE_C
+#define MBEDTLS_X509_CRT_PARSE_C
+/* MBEDTLS_PSK_MAX_LEN stays at its default, 32 bytes without TLS 1.3 (the premaster room in every handshake
+ * is 4 + 2 * PSK_MAX_LEN): longer PSKs are refused by mbedtls_ssl_conf_psk / set_hs_psk. */
+
+/* Only the two key exchanges (4.x has no RSA, DHE or static ECDH ones left). */
+#undef MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
+#undef MBEDTLS_KEY_EXCHANGE_ECJPAKE_ENABLED
+#undef MBEDTLS_SSL_NULL_CIPHERSUITES /* was MBEDTLS_CIPHER_NULL_CIPHER */
+#undef MBEDTLS_SSL_ENCRYPT_THEN_MAC  /* CBC only: no CBC suites here */
+
+/* (D)TLS 1.2 only: no TLS 1.3 (its key schedule, HKDF, SHA-384 suites, tickets with 48-byte PSKs). */
+#undef MBEDTLS_SSL_PROTO_TLS1_3
+#undef MBEDTLS_SSL_TLS1_3_COMPATIBILITY_MODE
+#undef MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_EPHEMERAL_ENABLED
+#undef MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_ENABLED
+#undef MBEDTLS_SSL_TLS1_3_KEY_EXCHANGE_MODE_PSK_EPHEMERAL_ENABLED
+#undef MBEDTLS_SSL_EARLY_DATA
+#undef MBEDTLS_SSL_RECORD_SIZE_LIMIT
+
+/* Record buffers (heap: IN/OUT_CONTENT_LEN + per-buffer overhead, see the memory section of README.md).
+ * IN: the largest datagram a peer sends us (its flights are fragmented to its MTU; bigger datagrams are
+ * dropped by _bio_recv) and the largest handshake message, which mbedtls reassembles and then copies back
+ * into the input buffer: the peer's Certificate message (12-byte header + a P-256 leaf and intermediate,
+ * ~0.5 KB each). OUT: our largest handshake message (ClientHello with a session ticket, our own certificate
+ * if any) and one plaintext datagram (dtls_session_write; CoAP bodies use Block2). */
+#undef MBEDTLS_SSL_IN_CONTENT_LEN
+#undef MBEDTLS_SSL_OUT_CONTENT_LEN
+#define MBEDTLS_SSL_IN_CONTENT_LEN IDPGATE_DTLS_IN_CONTENT_LEN
+#define MBEDTLS_SSL_OUT_CONTENT_LEN IDPGATE_DTLS_OUT_CONTENT_LEN
+/* Handshake messages buffered ahead of the one being processed (the rest of the peer's flight while its
+ * Certificate is still in fragments, plus the reassembly buffer itself): default 32 KB. One certificate
+ * message and its reassembly bitmask plus the small messages that follow it in the flight. */
+#undef MBEDTLS_SSL_DTLS_MAX_BUFFERING
+#define MBEDTLS_SSL_DTLS_MAX_BUFFERING (IDPGATE_DTLS_IN_CONTENT_LEN + IDPGATE_DTLS_IN_CONTENT_LEN / 4)
+/* MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is left off: it only shrinks the buffers to a negotiated
+ * max_fragment_length, which modules/dtls does not ask for (it does not follow the MTU). */
+#undef MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
+#undef MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+
+/* Not needed by modules/dtls: save flash and RAM. The peer certificate is checked (CA chain, name, pin in
+ * _verify_cb) during the handshake and not looked at afterwards, so the session keeps only its digest.
+ * KEYING_MATERIAL_EXPORT (was EXPORT_KEYS) and CONTEXT_SERIALIZATION would also keep both handshake randoms
+ * (64 bytes) in every connected session (MBEDTLS_SSL_KEEP_RANDBYTES). The server side's session cache is
+ * used, its ticket module (MBEDTLS_SSL_TICKET_C) is not. */
+#undef MBEDTLS_SSL_KEEP_PEER_CERTIFICATE
+#undef MBEDTLS_SSL_CONTEXT_SERIALIZATION
+#undef MBEDTLS_SSL_KEYING_MATERIAL_EXPORT
+#undef MBEDTLS_SSL_RENEGOTIATION
+#undef MBEDTLS_SSL_DTLS_SRTP
+#undef MBEDTLS_SSL_ALPN
+#undef MBEDTLS_SSL_ASYNC_PRIVATE
+#undef MBEDTLS_SSL_TICKET_C
+/* X.509: only certificate parsing and verification (no CRLs, CSRs, writing, PKCS#7, RSA-PSS). */
+#undef MBEDTLS_X509_CRL_PARSE_C
+#undef MBEDTLS_X509_CSR_PARSE_C
+#undef MBEDTLS_X509_CREATE_C
+#undef MBEDTLS_X509_CRT_WRITE_C
+#undef MBEDTLS_X509_CSR_WRITE_C
+#undef MBEDTLS_X509_RSASSA_PSS_SUPPORT
+#undef MBEDTLS_PKCS7_C
+/* The caller does the I/O (sans-IO: mbedtls_ssl_set_bio) and the time (mbedtls_ssl_set_timer_cb); no debug
+ * output, error strings or version queries are used. */
+#undef MBEDTLS_NET_C
+#undef MBEDTLS_TIMING_C
+#undef MBEDTLS_DEBUG_C
+#undef MBEDTLS_ERROR_C
+#undef MBEDTLS_VERSION_C
+#undef MBEDTLS_VERSION_FEATURES
+
+#endif /* IDPGATE_MBEDTLS4_DEVICE_CONFIG_H */
