@@ -13,7 +13,8 @@
  *  - growth over 100 cache hits;
  *  - a RAM estimate for the device: XS (chunk bytes + slots x 16 bytes, the ESP32 slot size) at the worst
  *    peak + native mbedtls sessions (provider link + one command peer) from modules/dtls's device-config heap
- *    bench when built (build/dtls-test/dtls_heapbench_device), else left out and said so.
+ *    bench when built (build/dtls-test/dtls_heapbench_device_32, 32-bit like the device, else
+ *    dtls_heapbench_device), else left out and said so.
  * Chunk bytes here are from a 64-bit build: chunks holding slots (arrays, Map tables) are about twice a
  * device's, so the estimate errs high.
  */
@@ -40,8 +41,10 @@ function row(name: string, columns: Record<string, number | string>): void {
 const sleep = (ms: number): Promise<void> => new Promise((ok) => setTimeout(ok, ms));
 
 function nativeDtls(): { client: number; clientPeak: number; server: number; serverPeak: number; source: string } | undefined {
-  const bin = join(REPO_ROOT, "build/dtls-test/dtls_heapbench_device");
-  if (!existsSync(bin)) return undefined;
+  /* the 32-bit build (4-byte pointers as on ESP32) when dtls-heap.bench.ts could make it, else the host's */
+  const name = ["dtls_heapbench_device_32", "dtls_heapbench_device"].find((n) => existsSync(join(REPO_ROOT, "build/dtls-test", n)));
+  if (name === undefined) return undefined;
+  const bin = join(REPO_ROOT, "build/dtls-test", name);
   const out = execFileSync(bin, { encoding: "utf8" });
   const rows = out
     .split("\n")
@@ -55,7 +58,7 @@ function nativeDtls(): { client: number; clientPeak: number; server: number; ser
     clientPeak: client.peakBytes ?? client.heldBytes,
     server: server.heldBytes,
     serverPeak: server.peakBytes ?? server.heldBytes,
-    source: "dtls_heapbench_device",
+    source: name,
   };
 }
 

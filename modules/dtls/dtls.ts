@@ -31,6 +31,8 @@ export interface DtlsSessionOptions {
   readonly handshakeTimeoutMinMs?: number;
   readonly handshakeTimeoutMaxMs?: number;
   readonly handshakeDeadlineMs?: number;
+  /** Ask for an RFC 9146 Connection ID (mbedtls 3.x / 4.x built with it; dtls.unavailable otherwise). */
+  readonly connectionId?: boolean;
 }
 
 export type DtlsState = "handshaking" | "connected" | "closed" | "failed";
@@ -90,8 +92,14 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
         o.serverName,
         o.cert,
         o.certKey,
+        o.connectionId === true,
       ),
     );
+  }
+
+  /** True when the connected session uses an RFC 9146 Connection ID (both ends asked for one). */
+  get connectionIdInUse(): boolean {
+    return native("xs_dtls_session_cid_in_use").call(this) === true;
   }
 
   get state(): DtlsState {

@@ -167,7 +167,12 @@ typedef struct _cfg {
     dtls_role role;
     mbedtls_ssl_config conf;
     dtls_compat_rng *rng;       /* the shared generator (_rng_acquire) */
-    struct _pki { mbedtls_x509_crt ca, own_cert; mbedtls_pk_context own_key; uint8_t pin[32]; } *pki; /* certificates */
+    /* Certificates; each part only when configured (a parsed certificate holder is ~1 KB on 32-bit). */
+    struct _pki {
+        mbedtls_x509_crt *ca;
+        struct _own { mbedtls_x509_crt cert; mbedtls_pk_context key; } *own;
+        uint8_t pin[32];
+    } *pki;
     _server_parts *srv;         /* only for servers */
     uint8_t has_ca, has_own, has_psk;
     uint8_t psk_only;           /* only PSK suites: a handshake that stalls after our Finished means a key mismatch */
@@ -196,9 +201,15 @@ static void _cfg_release(_cfg *c)
         free(c->srv);
     }
     if (c->pki) {
-        mbedtls_x509_crt_free(&c->pki->ca);
-        mbedtls_x509_crt_free(&c->pki->own_cert);
-        mbedtls_pk_free(&c->pki->own_key);
+        if (c->pki->ca) {
+            mbedtls_x509_crt_free(c->pki->ca);
+            free(c->pki->ca);
+        }
+        if (c->pki->own) {
+            mbedtls_x509_crt_free(&c->pki->own->cert);
+            mbedtls_pk_free(&c->pki->own->key);
+            free(c->pki->own);
+        }
         free(c->pki);
     }
     if (c->rng) _rng_release();
@@ -228,7 +239,7 @@ static int _parse_key(_cfg *c, const uint8_t *data, size_t len)
     memcpy(copy, data, len);
     copy[len] = 0;
     size_t plen = data[0] == 0x30 ? len : len + 1;
-    int ret = dtls_compat_pk_parse_key(&c->pki->own_key, copy, plen, c->rng);
+    int ret = dtls_compat_pk_parse_key(&c->pki->own->key, copy, plen, c->rng);
     mbedtls_platform_zeroize(copy, len + 1);
     free(copy);
     return ret == 0 ? 0 : DTLS_ERR_CONFIG;
@@ -297,8 +308,8 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
     for (size_t i = 0; i < o->psk_count; i++) {
         const dtls_psk *p = &o->psks[i];
         if (p->identity == NULL || p->key == NULL || p->identity_len == 0 || p->identity_len > DTLS_MAX_IDENTITY_LEN ||
-            p->key_len == 0 || p->key_len > DTLS_MAX_PSK_LEN)
-            return DTLS_ERR_ARGUMENT;
+            p->key_len == 0 || p->key_len > DTLS_MAX_PSK_LEN || p->key_len > MBEDTLS_PSK_MAX_LEN)
+            return DTLS_ERR_ARGUMENT; /* MBEDTLS_PSK_MAX_LEN: 32 unless the build raises it */
     }
     if (o->server_name != NULL && (o->server_name[0] == 0 || strlen(o->server_name) > DTLS_MAX_SERVER_NAME))
         return DTLS_ERR_ARGUMENT;
@@ -315,9 +326,17 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
     if (o->ca_pem_len > 0 || o->cert_pem_len > 0 || o->pin_kind != DTLS_PIN_NONE) {
         c->pki = calloc(1, sizeof *c->pki);
         if (c->pki == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
-        mbedtls_x509_crt_init(&c->pki->ca);
-        mbedtls_x509_crt_init(&c->pki->own_cert);
-        mbedtls_pk_init(&c->pki->own_key);
+        if (o->ca_pem_len > 0) {
+            c->pki->ca = calloc(1, sizeof *c->pki->ca);
+            if (c->pki->ca == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
+            mbedtls_x509_crt_init(c->pki->ca);
+        }
+        if (o->cert_pem_len > 0) {
+            c->pki->own = calloc(1, sizeof *c->pki->own);
+            if (c->pki->own == NULL) { ret = DTLS_ERR_NO_MEMORY; goto fail; }
+            mbedtls_x509_crt_init(&c->pki->own->cert);
+            mbedtls_pk_init(&c->pki->own->key);
+        }
     }
     int is_server = o->role == DTLS_ROLE_SERVER;
     if (is_server) {
@@ -335,11 +354,11 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
     if (c->rng == NULL) { ret = DTLS_ERR_ENTROPY; goto fail; }
 
     if (o->ca_pem_len > 0) {
-        if ((ret = _parse_crt(&c->pki->ca, o->ca_pem, o->ca_pem_len)) != 0) goto fail;
+        if ((ret = _parse_crt(c->pki->ca, o->ca_pem, o->ca_pem_len)) != 0) goto fail;
         c->has_ca = 1;
     }
     if (o->cert_pem_len > 0) {
-        if ((ret = _parse_crt(&c->pki->own_cert, o->cert_pem, o->cert_pem_len)) != 0) goto fail;
+        if ((ret = _parse_crt(&c->pki->own->cert, o->cert_pem, o->cert_pem_len)) != 0) goto fail;
         if ((ret = _parse_key(c, o->key_pem, o->key_pem_len)) != 0) goto fail;
         c->has_own = 1;
     }
@@ -395,8 +414,8 @@ static int _cfg_new(_cfg **out, const dtls_options *o)
     } else {
         mbedtls_ssl_conf_authmode(&c->conf, MBEDTLS_SSL_VERIFY_NONE);
     }
-    if (c->has_ca) mbedtls_ssl_conf_ca_chain(&c->conf, &c->pki->ca, NULL);
-    if (c->has_own && mbedtls_ssl_conf_own_cert(&c->conf, &c->pki->own_cert, &c->pki->own_key) != 0) {
+    if (c->has_ca) mbedtls_ssl_conf_ca_chain(&c->conf, c->pki->ca, NULL);
+    if (c->has_own && mbedtls_ssl_conf_own_cert(&c->conf, &c->pki->own->cert, &c->pki->own->key) != 0) {
         ret = DTLS_ERR_CONFIG;
         goto fail;
     }
@@ -632,6 +651,9 @@ static int _map_error(dtls_session *s, int ret)
     if (ret == MBEDTLS_ERR_SSL_TIMEOUT) return _timeout_error(s);
     if (ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) return DTLS_ERR_PEER_CLOSED;
     if (ret == MBEDTLS_ERR_SSL_ALLOC_FAILED) return DTLS_ERR_NO_MEMORY;
+#if defined(PSA_ERROR_INSUFFICIENT_MEMORY) /* 4.x passes PSA's codes through: no heap, or no free key slot */
+    if (ret == PSA_ERROR_INSUFFICIENT_MEMORY) return DTLS_ERR_NO_MEMORY;
+#endif
     if (s->pin_failed) return DTLS_ERR_UNTRUSTED_CERT;
     if (ret == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE) {
         int a = DTLS_COMPAT_IN_MSG(&s->ssl)[1];

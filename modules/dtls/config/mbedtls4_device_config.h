@@ -13,15 +13,15 @@
  * modules/dtls does not use is turned off, because most of it costs heap in every session or handshake,
  * not only flash (see the memory section of ../README.md: test/dtls_heapbench with HEAPBENCH_TRACE=1).
  * Record buffers: a DTLS record must fit the path MTU anyway (IP fragmentation is off on Moddable's ESP32
- * lwIP), so 16 KB buffers only waste heap: 1440 in (any datagram that reaches the device unfragmented, and
- * a reassembled P-256 leaf + intermediate Certificate message) and 1024 out (our flights are fragmented to
- * the MTU, CoAP uses Block2).
+ * lwIP), so 16 KB buffers only waste heap: 1152 in (the largest CoAP message RFC 7252 4.6 lets a sender
+ * use when it knows nothing of the path, and a reassembled P-256 leaf + intermediate Certificate message)
+ * and 1024 out (our flights are fragmented to the MTU, CoAP uses Block2).
  *
  * Differences from the 2.28 / 3.6 file: mbedtls 4 has no RSA/DHE/static-ECDH key exchanges, no TLS 1.0/1.1,
  * no truncated HMAC, no CBC record splitting, no BADMAC_LIMIT option (always on) and no CID_COMPAT to remove;
  * which ciphers, hashes and curves exist is decided by the crypto config (CBC, GCM, ChaCha, SHA-1/384/512
- * are off there, so TLS has no CBC/MAC room in its record buffers). Connection ID stays ON here (RFC 9146,
- * being wired in dtls_session.c); it costs CID_IN/OUT_LEN_MAX + 16 bytes of room in each record buffer.
+ * are off there, so TLS has no CBC/MAC room in its record buffers). Connection ID as in the 2.28 / 3.6 file:
+ * off unless IDPGATE_DTLS_CID=1.
  */
 #ifndef IDPGATE_MBEDTLS4_DEVICE_CONFIG_H
 #define IDPGATE_MBEDTLS4_DEVICE_CONFIG_H
@@ -29,7 +29,7 @@
 /* Record content lengths (bytes); keep CONFIG_MBEDTLS_SSL_IN/OUT_CONTENT_LEN in sdkconfig equal.
  * Overridable with -D for measurements (the mbedtls build and the drivers must then see the same values). */
 #ifndef IDPGATE_DTLS_IN_CONTENT_LEN
-#define IDPGATE_DTLS_IN_CONTENT_LEN 1440
+#define IDPGATE_DTLS_IN_CONTENT_LEN 1152
 #endif
 #ifndef IDPGATE_DTLS_OUT_CONTENT_LEN
 #define IDPGATE_DTLS_OUT_CONTENT_LEN 1024
@@ -51,13 +51,24 @@
 #define MBEDTLS_SSL_EXTENDED_MASTER_SECRET
 #define MBEDTLS_SSL_SERVER_NAME_INDICATION
 
-/* RFC 9146 Connection ID (mbedtls 4 only has the RFC form). Each record buffer gets room for the CID
- * (MBEDTLS_SSL_CID_IN_LEN_MAX / OUT_LEN_MAX, 32 by default) plus MBEDTLS_SSL_CID_TLS1_3_PADDING_GRANULARITY
- * (16; despite its name it also pads DTLS 1.2 CID records to a multiple of 16 on the wire). Measured on
- * 4.0.0: CID costs 240 bytes held / 272 peak per PSK client; IN_LEN_MAX 8 (DTLS_SERVER_CID_LEN, our own CID)
- * with GRANULARITY 1 (no padding) would take back 112 / 96. Left at the defaults until the CID work in
- * dtls_session.c settles them. */
+/* RFC 9146 Connection ID (mbedtls 4 only has the RFC form; modules/dtls want_cid): off by default, it costs
+ * every session whether a peer uses it or not: each record buffer gets room for the CID plus
+ * MBEDTLS_SSL_CID_TLS1_3_PADDING_GRANULARITY (16 by default; despite its name it also pads DTLS 1.2 CID
+ * records to a multiple of 16 on the wire). Measured on 4.0.0 with the defaults (32-byte CIDs): 240 bytes
+ * held / 272 peak per PSK client. With -DIDPGATE_DTLS_CID=1: our CIDs are 8 bytes (DTLS_SERVER_CID_LEN),
+ * a peer's at most 16 (a server handing out longer ones fails the handshake of a client that asked for one),
+ * no padding. */
+#if defined(IDPGATE_DTLS_CID) && IDPGATE_DTLS_CID
 #define MBEDTLS_SSL_DTLS_CONNECTION_ID
+#undef MBEDTLS_SSL_CID_IN_LEN_MAX
+#undef MBEDTLS_SSL_CID_OUT_LEN_MAX
+#undef MBEDTLS_SSL_CID_TLS1_3_PADDING_GRANULARITY
+#define MBEDTLS_SSL_CID_IN_LEN_MAX 8
+#define MBEDTLS_SSL_CID_OUT_LEN_MAX 16
+#define MBEDTLS_SSL_CID_TLS1_3_PADDING_GRANULARITY 1
+#else
+#undef MBEDTLS_SSL_DTLS_CONNECTION_ID
+#endif
 
 /* TLS_PSK_WITH_AES_128_CCM_8 and TLS_ECDHE_ECDSA_WITH_AES_128_CCM_8 (RFC 7252 9.1.3, RFC 7925); the
  * ciphers, hashes and curves behind them are chosen in tfpsacrypto_device_config.h */
@@ -66,7 +77,7 @@
 #define MBEDTLS_X509_USE_C
 #define MBEDTLS_X509_CRT_PARSE_C
 /* MBEDTLS_PSK_MAX_LEN stays at its default, 32 bytes without TLS 1.3 (the premaster room in every handshake
- * is 4 + 2 * PSK_MAX_LEN): longer PSKs are refused by mbedtls_ssl_conf_psk / set_hs_psk. */
+ * is 4 + 2 * PSK_MAX_LEN): dtls_session_new refuses longer PSKs (dtls.bad_argument), as on 2.28 / 3.6. */
 
 /* Only the two key exchanges (4.x has no RSA, DHE or static ECDH ones left). */
 #undef MBEDTLS_KEY_EXCHANGE_ECDHE_PSK_ENABLED

@@ -84,8 +84,9 @@ static uint32_t _u32(xsMachine *the, int index, uint32_t max)
 }
 
 /*
- * init(role, identity, key, mtu, hsMinMs, hsMaxMs, hsDeadlineMs, ca, serverName, cert, certKey)
- * role 0 client / 1 server; identity/key/ca/cert/certKey: bytes or undefined; serverName: string or undefined.
+ * init(role, identity, key, mtu, hsMinMs, hsMaxMs, hsDeadlineMs, ca, serverName, cert, certKey, connectionId)
+ * role 0 client / 1 server; identity/key/ca/cert/certKey: bytes or undefined; serverName: string or undefined;
+ * connectionId: true to ask for an RFC 9146 Connection ID.
  */
 void xs_dtls_session_init(xsMachine* the)
 {
@@ -105,6 +106,7 @@ void xs_dtls_session_init(xsMachine* the)
 	o.hs_timeout_min_ms = _u32(the, 4, 600000);
 	o.hs_timeout_max_ms = _u32(the, 5, 600000);
 	o.hs_deadline_ms = _u32(the, 6, 3600000);
+	o.want_cid = xsmcArgc > 11 && xsmcTest(xsArg(11));
 	if (xsmcArgc > 8 && xsmcTypeOf(xsArg(8)) == xsStringType) {
 		xsmcToStringBuffer(xsArg(8), server_name, sizeof server_name);
 		o.server_name = server_name;
@@ -216,6 +218,13 @@ void xs_dtls_session_state(xsMachine* the)
 {
 	dtls_session *s = xsmcGetHostDataValidate(xsThis, xs_dtls_session_destructor);
 	xsmcSetInteger(xsResult, s ? (int)dtls_session_state(s) : (int)DTLS_STATE_CLOSED);
+}
+
+/* true when the connected session uses an RFC 9146 Connection ID. */
+void xs_dtls_session_cid_in_use(xsMachine* the)
+{
+	dtls_session *s = xsmcGetHostDataValidate(xsThis, xs_dtls_session_destructor);
+	xsmcSetBoolean(xsResult, s != NULL && dtls_session_cid_in_use(s) == 1);
 }
 
 /* The failure code string ("dtls.bad_psk"), or undefined. */
