@@ -57,6 +57,23 @@ function toFault(v: unknown): Fault {
   return v === "peer" || v === "caller" || v === "environment" ? v : "internal";
 }
 
+/** The option arguments sessions and servers share, in the order dtls_xs.c's _options reads them. */
+function optionArgs(o: Omit<DtlsSessionOptions, "role">): unknown[] {
+  return [
+    o.identity,
+    o.key,
+    o.mtu,
+    o.handshakeTimeoutMinMs,
+    o.handshakeTimeoutMaxMs,
+    o.handshakeDeadlineMs,
+    o.ca,
+    o.serverName,
+    o.cert,
+    o.certKey,
+    o.connectionId === true,
+  ];
+}
+
 /** Runs a native call; an Error thrown by the binding (with .code) becomes a DtlsError. */
 function call<T>(fn: () => T): T {
   try {
@@ -78,23 +95,7 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
 
   constructor(o: DtlsSessionOptions) {
     super();
-    call(() =>
-      native("xs_dtls_session_init").call(
-        this,
-        o.role === "client" ? 0 : 1,
-        o.identity,
-        o.key,
-        o.mtu,
-        o.handshakeTimeoutMinMs,
-        o.handshakeTimeoutMaxMs,
-        o.handshakeDeadlineMs,
-        o.ca,
-        o.serverName,
-        o.cert,
-        o.certKey,
-        o.connectionId === true,
-      ),
-    );
+    call(() => native("xs_dtls_session_init").call(this, o.role === "client" ? 0 : 1, ...optionArgs(o)));
   }
 
   /** True when the connected session uses an RFC 9146 Connection ID (both ends asked for one). */
@@ -184,5 +185,99 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
       if (e instanceof DtlsError && (this.state === "failed" || e.code === "dtls.closed")) return;
       throw e;
     }
+  }
+}
+
+/** DtlsServer's own options: the session options for the server role, and the table's bounds. */
+export interface DtlsServerOptions extends Omit<DtlsSessionOptions, "role" | "serverName"> {
+  /** Sessions held at once (the C server keeps one spare slot for cookie exchanges besides). */
+  readonly maxSessions: number;
+  /** A connected peer silent this long is dropped, ms (0 = never). */
+  readonly idleTimeoutMs: number;
+  /** When full, a newcomer that proved its address with a valid cookie replaces the least recently heard
+   *  session (reported closed with dtls.session_limit); otherwise it is refused. */
+  readonly evictLeastRecent?: boolean;
+}
+
+/** Peers are string keys the caller chooses (at most 64 bytes), e.g. "address|port". */
+export type DtlsServerEvent =
+  | { readonly type: "transmit"; readonly peer: string; readonly data: Uint8Array }
+  | { readonly type: "connected"; readonly peer: string }
+  | { readonly type: "data"; readonly peer: string; readonly data: Uint8Array }
+  | { readonly type: "closed"; readonly peer: string; readonly error?: DtlsError };
+
+interface NativeServerEvent {
+  readonly kind: number;
+  readonly peer: string;
+  readonly data?: ArrayBuffer;
+  readonly code?: string;
+  readonly alert: number;
+}
+
+/**
+ * The multi-peer DTLS server of modules/dtls (dtls_server) on XS, sans-IO: HelloVerifyRequest cookies kept
+ * stateless (a spoofed ClientHello holds nothing), a bounded session table, idle expiry, Connection IDs.
+ * Inputs: handleDatagram(bytes, peer, now), handleTimeout(now). Outputs: pollEvent() in order, pollTimeout().
+ */
+export class DtlsServer extends Native("xs_dtls_server_destructor") {
+  constructor(o: DtlsServerOptions) {
+    super();
+    call(() => native("xs_dtls_server_init").call(this, o.maxSessions, o.idleTimeoutMs, o.evictLeastRecent === true, ...optionArgs(o)));
+  }
+
+  /** Throws dtls.session_limit when a newcomer that proved its address finds no room. */
+  handleDatagram(bytes: Uint8Array | ArrayBuffer, peer: string, now: number): void {
+    call(() => native("xs_dtls_server_feed").call(this, peer, bytes, now));
+  }
+
+  handleTimeout(now: number): void {
+    call(() => native("xs_dtls_server_handle_timeout").call(this, now));
+  }
+
+  pollTimeout(): number | undefined {
+    const t = call(() => native("xs_dtls_server_next_timeout").call(this) as number);
+    return t < 0 ? undefined : t;
+  }
+
+  pollEvent(): DtlsServerEvent | undefined {
+    const ev = call(() => native("xs_dtls_server_poll").call(this) as NativeServerEvent | undefined);
+    if (ev === undefined) return undefined;
+    const data = new Uint8Array(ev.data ?? new ArrayBuffer(0));
+    switch (ev.kind) {
+      case 1:
+        return { type: "transmit", peer: ev.peer, data };
+      case 2:
+        return { type: "connected", peer: ev.peer };
+      case 3:
+        return { type: "data", peer: ev.peer, data };
+      default: {
+        if (ev.code === undefined) return { type: "closed", peer: ev.peer };
+        const message = ev.alert >= 0 ? `${ev.code} (alert ${ev.alert})` : ev.code;
+        return {
+          type: "closed",
+          peer: ev.peer,
+          error: new DtlsError(ev.code, toFault(native("xs_dtls_error_fault")(ev.code)), message, ev.alert),
+        };
+      }
+    }
+  }
+
+  write(data: Uint8Array | ArrayBuffer, peer: string, now: number): void {
+    call(() => native("xs_dtls_server_write").call(this, peer, data, now));
+  }
+
+  /** Queues close_notify to one peer; its "closed" event follows. */
+  closePeer(peer: string, now: number): void {
+    call(() => native("xs_dtls_server_close_peer").call(this, peer, now));
+  }
+
+  /** Sessions held (cookie exchanges in progress not counted). */
+  get sessionCount(): number {
+    return call(() => native("xs_dtls_server_count").call(this) as number);
+  }
+
+  /** Frees the C server and its sessions now (the destructor would at collection); safe twice. */
+  free(): void {
+    native("xs_dtls_server_free").call(this);
   }
 }

@@ -1065,11 +1065,17 @@ typedef struct {
     int expired;
 } _slot;
 
+/* slots[0..max) hold sessions; slots[max] is the cookie slot: a ClientHello without a valid cookie that finds
+ * the others full is answered from there (HelloVerifyRequest, RFC 6347 4.2.1), and the slot is free again
+ * once that is sent, so a full server still hands out cookies and a flood of them holds nothing. */
 struct dtls_server {
     _cfg *cfg;
     _slot *slots;
-    size_t max;
+    size_t max;             /* sessions; the slots array has max + 1 entries */
     uint32_t idle_ms;
+    int evict_lru;          /* a newcomer with a valid cookie may replace the least recently heard session */
+    uint8_t evicted[DTLS_MAX_PEER_ID]; /* peer whose CLOSED event (code DTLS_ERR_SESSION_LIMIT) is pending */
+    size_t evicted_len;     /* 0: none pending */
 };
 
 int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sessions, uint32_t idle_ms)
@@ -1079,7 +1085,7 @@ int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sess
     if (opts->role != DTLS_ROLE_SERVER) return DTLS_ERR_ARGUMENT;
     dtls_server *srv = calloc(1, sizeof *srv);
     if (srv == NULL) return DTLS_ERR_NO_MEMORY;
-    srv->slots = calloc(max_sessions, sizeof *srv->slots);
+    srv->slots = calloc(max_sessions + 1, sizeof *srv->slots);
     if (srv->slots == NULL) { free(srv); return DTLS_ERR_NO_MEMORY; }
     int ret = _cfg_new(&srv->cfg, opts);
     if (ret != 0) { free(srv->slots); free(srv); return ret; }
@@ -1092,15 +1098,22 @@ int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sess
 void dtls_server_free(dtls_server *srv)
 {
     if (srv == NULL) return;
-    for (size_t i = 0; i < srv->max; i++) dtls_session_free(srv->slots[i].s);
+    for (size_t i = 0; i <= srv->max; i++) dtls_session_free(srv->slots[i].s);
     free(srv->slots);
     _cfg_release(srv->cfg);
     free(srv);
 }
 
+int dtls_server_set_evict_lru(dtls_server *srv, int on)
+{
+    if (srv == NULL) return DTLS_ERR_ARGUMENT;
+    srv->evict_lru = on != 0;
+    return DTLS_OK;
+}
+
 static _slot *_find(dtls_server *srv, const uint8_t *peer, size_t len)
 {
-    for (size_t i = 0; i < srv->max; i++) {
+    for (size_t i = 0; i <= srv->max; i++) {
         dtls_session *s = srv->slots[i].s;
         if (s && s->peer_id_len == len && memcmp(s->peer_id, peer, len) == 0) return &srv->slots[i];
     }
@@ -1119,6 +1132,42 @@ static int _looks_like_client_hello(const uint8_t *d, size_t len)
     return len >= 13 + 12 && d[0] == 22 && d[13] == 1;
 }
 
+/* 1 when the ClientHello in d carries a cookie we issued to this peer address (RFC 6347 4.2.1): the sender
+ * can receive at that address, so it is not a spoofed one. Record header 13 bytes, handshake header 12
+ * (fragment_offset at 19..21 must be 0), then client_version 2, random 32, session_id, cookie. */
+static int _cookie_proven(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *d, size_t len)
+{
+    if (srv->cfg->srv == NULL || !srv->cfg->srv->has_cookie || len < 60) return 0;
+    if (d[19] != 0 || d[20] != 0 || d[21] != 0) return 0;
+    size_t at = 25 + 2 + 32;
+    at += 1 + (size_t)d[at];                   /* session_id */
+    if (at >= len) return 0;
+    size_t cookie_len = d[at++];
+    if (cookie_len == 0 || at + cookie_len > len) return 0;
+    return mbedtls_ssl_cookie_check(&srv->cfg->srv->cookie, d + at, cookie_len, peer, peer_len) == 0;
+}
+
+/* A regular slot for a new peer: a free one, one that only served a cookie exchange, or (evict_lru, with a
+ * proven address, no eviction report pending) the least recently heard session's, whose end is reported as
+ * a CLOSED event with DTLS_ERR_SESSION_LIMIT. NULL when none; then *proven says whether the address was. */
+static _slot *_admit(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *d, size_t len, int *proven)
+{
+    *proven = 0;
+    for (size_t i = 0; i < srv->max; i++)
+        if (srv->slots[i].s == NULL) return &srv->slots[i];
+    for (size_t i = 0; i < srv->max; i++)
+        if (srv->slots[i].ephemeral) { _slot_clear(&srv->slots[i]); return &srv->slots[i]; }
+    *proven = _cookie_proven(srv, peer, peer_len, d, len);
+    if (!*proven || !srv->evict_lru || srv->evicted_len > 0) return NULL;
+    _slot *victim = &srv->slots[0];
+    for (size_t i = 1; i < srv->max; i++)
+        if (srv->slots[i].last < victim->last) victim = &srv->slots[i];
+    memcpy(srv->evicted, victim->s->peer_id, victim->s->peer_id_len);
+    srv->evicted_len = victim->s->peer_id_len;
+    _slot_clear(victim);
+    return victim;
+}
+
 #if DTLS_COMPAT_HAS_CID
 #if MBEDTLS_SSL_CID_IN_LEN_MAX < DTLS_SERVER_CID_LEN
 #error "MBEDTLS_SSL_CID_IN_LEN_MAX is smaller than DTLS_SERVER_CID_LEN"
@@ -1129,7 +1178,7 @@ static int _looks_like_client_hello(const uint8_t *d, size_t len)
 
 static _slot *_find_cid(dtls_server *srv, const uint8_t *cid)
 {
-    for (size_t i = 0; i < srv->max; i++) {
+    for (size_t i = 0; i <= srv->max; i++) {
         dtls_session *s = srv->slots[i].s;
         if (s && memcmp(s->cid, cid, DTLS_SERVER_CID_LEN) == 0) return &srv->slots[i];
     }
@@ -1179,28 +1228,34 @@ int dtls_server_feed(dtls_server *srv, const uint8_t *peer, size_t peer_len, con
         _slot_clear(sl);
         sl = NULL;
     }
+    _slot *cookie_slot = &srv->slots[srv->max];
+    int in_cookie_slot = 0;
     if (sl == NULL) {
         if (!_looks_like_client_hello(data, len)) return DTLS_OK; /* not for us: ignore quietly */
-        for (size_t i = 0; i < srv->max && sl == NULL; i++)
-            if (srv->slots[i].s == NULL) sl = &srv->slots[i];
+        int proven;
+        sl = _admit(srv, peer, peer_len, data, len, &proven);
         if (sl == NULL) {
-            for (size_t i = 0; i < srv->max && sl == NULL; i++) /* reuse a cookie-only slot */
-                if (srv->slots[i].ephemeral) { _slot_clear(&srv->slots[i]); sl = &srv->slots[i]; }
+            /* Full. A proven newcomer is refused; any other gets its cookie from the cookie slot. */
+            if (proven || srv->cfg->srv == NULL || !srv->cfg->srv->has_cookie) return DTLS_ERR_SESSION_LIMIT;
+            if (cookie_slot->s != NULL && cookie_slot->s->tx.count > 0) return DTLS_ERR_SESSION_LIMIT; /* busy: it retransmits */
+            _slot_clear(cookie_slot);
+            sl = cookie_slot;
+            in_cookie_slot = 1;
         }
-        if (sl == NULL) return DTLS_ERR_SESSION_LIMIT;
         int ret = _session_new_shared(&sl->s, srv->cfg, peer, peer_len, now);
         if (ret != 0) { memset(sl, 0, sizeof *sl); return ret; }
     }
     sl->last = now;
     (void)dtls_session_feed(sl->s, data, len, now); /* failures come out of dtls_server_poll */
     sl->ephemeral = sl->s->hvr && sl->s->state == DTLS_STATE_HANDSHAKING;
+    if (in_cookie_slot && !sl->ephemeral) _slot_clear(sl); /* the cookie slot never holds a session */
     return DTLS_OK;
 }
 
 int dtls_server_handle_timeout(dtls_server *srv, uint64_t now)
 {
     if (srv == NULL) return DTLS_ERR_ARGUMENT;
-    for (size_t i = 0; i < srv->max; i++) {
+    for (size_t i = 0; i <= srv->max; i++) {
         _slot *sl = &srv->slots[i];
         if (sl->s == NULL || sl->expired) continue;
         if (sl->ephemeral && sl->s->tx.count == 0) { _slot_clear(sl); continue; }
@@ -1215,9 +1270,9 @@ int64_t dtls_server_next_timeout(const dtls_server *srv)
 {
     if (srv == NULL) return -1;
     int64_t next = -1;
-    for (size_t i = 0; i < srv->max; i++) {
+    for (size_t i = 0; i <= srv->max; i++) {
         const _slot *sl = &srv->slots[i];
-        if (sl->s == NULL || sl->expired) continue;
+        if (sl->s == NULL || sl->expired || (sl->ephemeral && sl->s->tx.count == 0)) continue; /* freed at next poll */
         int64_t t = dtls_session_next_timeout(sl->s);
         if (srv->idle_ms && sl->s->state == DTLS_STATE_CONNECTED) {
             int64_t idle = (int64_t)(sl->last + srv->idle_ms);
@@ -1242,7 +1297,16 @@ int dtls_server_poll(dtls_server *srv, dtls_server_event *ev, uint8_t *buf, size
 {
     if (srv == NULL || ev == NULL || (buf == NULL && cap > 0)) return DTLS_ERR_ARGUMENT;
     memset(ev, 0, sizeof *ev);
-    for (size_t i = 0; i < srv->max; i++) {
+    if (srv->evicted_len > 0) {
+        ev->kind = DTLS_EV_CLOSED;
+        memcpy(ev->peer, srv->evicted, srv->evicted_len);
+        ev->peer_len = srv->evicted_len;
+        ev->code = DTLS_ERR_SESSION_LIMIT;
+        ev->alert = -1;
+        srv->evicted_len = 0;
+        return 1;
+    }
+    for (size_t i = 0; i <= srv->max; i++) {
         _slot *sl = &srv->slots[i];
         dtls_session *s = sl->s;
         if (s == NULL) continue;
@@ -1299,7 +1363,7 @@ size_t dtls_server_count(const dtls_server *srv)
 {
     size_t n = 0;
     if (srv == NULL) return 0;
-    for (size_t i = 0; i < srv->max; i++)
+    for (size_t i = 0; i <= srv->max; i++)
         if (srv->slots[i].s != NULL && !srv->slots[i].ephemeral) n++;
     return n;
 }

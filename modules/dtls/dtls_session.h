@@ -197,10 +197,17 @@ int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sess
 void dtls_server_free(dtls_server *srv);
 /** [in] peer, peer_len: address key; [in] data, len; [in] now. A peer's own failure is reported as a
  *  CLOSED event, not here; returns DTLS_ERR_SESSION_LIMIT when a new peer cannot be admitted.
+ *  A full server still answers a ClientHello without a valid cookie with a HelloVerifyRequest (from a spare
+ *  slot that holds nothing once it is sent); one with a valid cookie (the sender proved its address) is
+ *  refused, or with dtls_server_set_evict_lru takes the least recently heard session's place.
  *  With Connection IDs (want_cid), a CID record is routed by its CID whatever its address, and the
  *  session's peer key becomes the new address once a record from there is authenticated and newer than
  *  any before (RFC 9146 6); the events that follow carry the new key. */
 int dtls_server_feed(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *data, size_t len, uint64_t now);
+/** [in] on: when full, a newcomer that proved its address with a valid cookie replaces the least recently
+ *  heard session, whose end is reported as a CLOSED event with DTLS_ERR_SESSION_LIMIT. Off by default. A
+ *  spoofed source address cannot do this: it never receives the cookie. */
+int dtls_server_set_evict_lru(dtls_server *srv, int on);
 int dtls_server_handle_timeout(dtls_server *srv, uint64_t now);
 int64_t dtls_server_next_timeout(const dtls_server *srv);
 /** [out] ev, buf, cap: next event. Returns 1, 0 (none) or DTLS_ERR_BUFFER_TOO_SMALL (ev->len = needed). */

@@ -4,8 +4,10 @@
 import { assert, onNode, test } from "../harness/index.js";
 
 async function declareTests(): Promise<void> {
-  const { DtlsSession, DtlsError } = await import("../../modules/dtls/dtls.js");
+  const { DtlsServer, DtlsSession, DtlsError } = await import("../../modules/dtls/dtls.js");
   type Session = InstanceType<typeof DtlsSession>;
+  type Server = InstanceType<typeof DtlsServer>;
+  type ServerEvent = NonNullable<ReturnType<Server["pollEvent"]>>;
 
   const bytes = (s: string): Uint8Array => {
     const out = new Uint8Array(s.length);
@@ -85,6 +87,68 @@ async function declareTests(): Promise<void> {
     }
     assert.equal(code, "dtls.closed");
     s.free();
+  });
+
+  /** Moves datagrams between client c (as `peer`) and the server until both are quiet; returns the server's events. */
+  function exchange(srv: Server, c: Session, peer: string, now: number): ServerEvent[] {
+    const events: ServerEvent[] = [];
+    for (let round = 0; round < 20; round++) {
+      let moved = false;
+      for (let d = c.pollTransmit(); d; d = c.pollTransmit()) {
+        moved = true;
+        srv.handleDatagram(d, peer, now);
+      }
+      for (let ev = srv.pollEvent(); ev; ev = srv.pollEvent()) {
+        moved = true;
+        events.push(ev);
+        if (ev.type === "transmit" && ev.peer === peer) c.handleDatagram(ev.data, now);
+      }
+      if (!moved) break;
+    }
+    return events;
+  }
+
+  test("DtlsServer: a session per peer through cookies; a newcomer that proved its address replaces the least recent", () => {
+    const psk = { identity: bytes("device-1"), key: KEY, ...TIMERS };
+    const srv = new DtlsServer({ ...psk, maxSessions: 1, idleTimeoutMs: 0, evictLeastRecent: true });
+    const a = new DtlsSession({ role: "client", ...psk });
+    const b = new DtlsSession({ role: "client", ...psk });
+    a.start(0);
+    let events = exchange(srv, a, "10.0.0.1|5000", 0);
+    assert.equal(a.state, "connected");
+    assert.equal(a.pollEvent()?.type, "connected");
+    assert.ok(
+      events.some((e) => e.type === "connected" && e.peer === "10.0.0.1|5000"),
+      "server reports A connected",
+    );
+    a.write(new Uint8Array([1, 2, 3]), 1);
+    events = exchange(srv, a, "10.0.0.1|5000", 1);
+    const got = events.find((e) => e.type === "data");
+    assert.ok(got !== undefined && got.type === "data" && got.data.length === 3 && got.data[2] === 3, "server got A's data");
+    srv.write(new Uint8Array([9]), "10.0.0.1|5000", 2);
+    exchange(srv, a, "10.0.0.1|5000", 2);
+    const back = a.pollEvent();
+    assert.ok(back !== undefined && back.type === "data" && back.data[0] === 9, "A got the answer");
+    b.start(3);
+    events = exchange(srv, b, "10.0.0.2|6000", 3);
+    assert.equal(b.state, "connected");
+    const end = events.find((e) => e.type === "closed");
+    assert.ok(
+      end !== undefined && end.type === "closed" && end.peer === "10.0.0.1|5000" && end.error?.code === "dtls.session_limit",
+      "A's end reported as dtls.session_limit",
+    );
+    assert.equal(srv.sessionCount, 1);
+    let code = "";
+    try {
+      srv.write(new Uint8Array([1]), "10.0.0.1|5000", 4);
+    } catch (e) {
+      code = e instanceof DtlsError ? e.code : String(e);
+    }
+    assert.equal(code, "dtls.unknown_peer");
+    srv.free();
+    srv.free();
+    a.free();
+    b.free();
   });
 
   test("bad options throw typed errors", () => {

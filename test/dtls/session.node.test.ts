@@ -140,8 +140,12 @@ test("DtlsServer refuses a peer beyond maxSessions with dtls.session_limit and e
   b.start(0);
   const hello = b.pollTransmit();
   assert.ok(hello);
+  server.handleDatagram(hello, pb, 0); // a full server still hands out cookies
+  pump(0);
+  const withCookie = b.pollTransmit();
+  assert.ok(withCookie && withCookie.length > hello.length, "the newcomer came back with its cookie");
   assert.throws(
-    () => server.handleDatagram(hello, pb, 0),
+    () => server.handleDatagram(withCookie, pb, 0),
     (e: unknown) => e instanceof DtlsError && e.code === "dtls.session_limit",
   );
   assert.equal(server.pollTimeout(), 1000);
@@ -149,7 +153,44 @@ test("DtlsServer refuses a peer beyond maxSessions with dtls.session_limit and e
   pump(1000);
   assert.deepEqual(log, ["connected:1", "closed:1:dtls.idle_timeout"]);
   assert.equal(server.sessionCount, 0);
-  server.handleDatagram(hello, pb, 1000); // room again
+  server.handleDatagram(withCookie, pb, 1000); // room again
+  a.free();
+  b.free();
+  server.free();
+});
+
+test("DtlsServer with evictLeastRecent: only a newcomer that proved its address replaces the least recently heard peer", () => {
+  requireAddon();
+  const server = new DtlsServer({ psk: PSK, ...TIMERS, maxSessions: 1, idleTimeoutMs: 0, evictLeastRecent: true });
+  const a = DtlsSession.client({ psk: PSK, ...TIMERS });
+  const b = DtlsSession.client({ psk: PSK, ...TIMERS });
+  const pa = { address: "127.0.0.1", port: 1 };
+  const pb = { address: "127.0.0.1", port: 2 };
+  const log: string[] = [];
+  const pump = (c: DtlsSession, from: typeof pa, now: number): void => {
+    for (let i = 0; i < 10; i++) {
+      for (let d = c.pollTransmit(); d; d = c.pollTransmit()) server.handleDatagram(d, from, now);
+      for (let e = server.pollEvent(); e; e = server.pollEvent()) {
+        if (e.type === "transmit") (e.peer.port === 1 ? a : b).handleDatagram(e.data, now);
+        else log.push(`${e.type}:${e.peer.port}${e.type === "closed" && e.error ? `:${e.error.code}` : ""}`);
+      }
+    }
+  };
+  a.start(0);
+  pump(a, pa, 0);
+  assert.equal(a.state, "connected");
+  // b's hellos replayed from a third address: it never receives the cookie request, so it proves nothing
+  b.start(1);
+  const hello = b.pollTransmit();
+  assert.ok(hello);
+  server.handleDatagram(hello, { address: "127.0.0.1", port: 3 }, 1);
+  for (let e = server.pollEvent(); e; e = server.pollEvent()) assert.equal(e.type, "transmit");
+  assert.deepEqual(log, ["connected:1"], "nobody evicted by an unproven hello");
+  server.handleDatagram(hello, pb, 2);
+  pump(b, pb, 2);
+  assert.equal(b.state, "connected");
+  assert.deepEqual(log, ["connected:1", "closed:1:dtls.session_limit", "connected:2"]);
+  assert.equal(server.sessionCount, 1);
   a.free();
   b.free();
   server.free();

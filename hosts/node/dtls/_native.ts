@@ -74,7 +74,7 @@ export interface NativeServer {
 
 export interface NativeAddon {
   Session: new (options: NativeOptions) => NativeSession;
-  Server: new (options: NativeOptions, maxSessions: number, idleMs: number) => NativeServer;
+  Server: new (options: NativeOptions, maxSessions: number, idleMs: number, evictLeastRecent: boolean) => NativeServer;
   errorCode(n: number): string;
 }
 

@@ -16,6 +16,9 @@ export interface DtlsServerOptions extends DtlsOptions {
   readonly maxSessions?: number;
   /** Drop a connected peer silent this long, ms (default 300000; 0 = never). */
   readonly idleTimeoutMs?: number;
+  /** When full, a newcomer that proved its address with a valid cookie replaces the least recently heard peer
+   *  (its "closed" event carries dtls.session_limit) instead of being refused (default false). */
+  readonly evictLeastRecent?: boolean;
 }
 
 export type DtlsServerEvent =
@@ -39,7 +42,15 @@ export class DtlsServer {
 
   constructor(options: DtlsServerOptions) {
     const Addon = loadAddon();
-    this.#s = native(() => new Addon.Server(toNative("server", options), options.maxSessions ?? 8, options.idleTimeoutMs ?? 300_000));
+    this.#s = native(
+      () =>
+        new Addon.Server(
+          toNative("server", options),
+          options.maxSessions ?? 8,
+          options.idleTimeoutMs ?? 300_000,
+          options.evictLeastRecent === true,
+        ),
+    );
   }
 
   /** Throws dtls.session_limit when `from` is new and there is no room. */

@@ -485,17 +485,20 @@ static int _peer(napi_env env, napi_value v, char *buf, size_t *len)
 
 static napi_value _server_ctor(napi_env env, napi_callback_info info)
 {
-    size_t argc = 3; napi_value argv[3], self;
+    size_t argc = 4; napi_value argv[4], self;
     CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
     uint32_t max, idle;
-    if (argc < 3 || napi_get_value_uint32(env, argv[1], &max) != napi_ok || napi_get_value_uint32(env, argv[2], &idle) != napi_ok)
-        return _throw_plain(env, "dtls.bad_argument", "Server(options, maxSessions, idleMs)");
+    bool evict = false;
+    if (argc < 3 || napi_get_value_uint32(env, argv[1], &max) != napi_ok || napi_get_value_uint32(env, argv[2], &idle) != napi_ok ||
+        (argc > 3 && napi_get_value_bool(env, argv[3], &evict) != napi_ok))
+        return _throw_plain(env, "dtls.bad_argument", "Server(options, maxSessions, idleMs, evictLeastRecent)");
     _opts po;
     if (!_parse_options(env, argv[0], &po)) return NULL;
     dtls_server **slot = calloc(1, sizeof *slot);
     if (slot == NULL) return _throw_dtls(env, DTLS_ERR_NO_MEMORY, -1);
     int err = dtls_server_new(slot, &po.o, max, idle);
     if (err != 0) { free(slot); return _throw_dtls(env, err, -1); }
+    dtls_server_set_evict_lru(*slot, evict);
     if (napi_wrap(env, self, slot, _server_finalize, NULL, NULL) != napi_ok) {
         dtls_server_free(*slot);
         free(slot);

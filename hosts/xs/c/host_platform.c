@@ -278,7 +278,9 @@ void hostMapDefaultModules(const char* argv0)
 		return;
 	*at = 0;
 	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-		c_snprintf(path, sizeof(path), "%s/build/hosts/xs/js/modules/%s", exe, defaults[i][1]);
+		int n = c_snprintf(path, sizeof(path), "%s/build/hosts/xs/js/modules/%s", exe, defaults[i][1]);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			continue; /* a checkout this deep keeps its default unmapped rather than mapped to a cut path */
 		hostMapModule(defaults[i][0], path);
 	}
 }

@@ -299,8 +299,7 @@ static void test_certificate(const char *name, int want)
     dtls_session_free(s);
 }
 
-/* ---- RFC 9146 Connection ID through the server object (3.x / 4.x builds with CID) ---- */
-#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+/* ---- the server object driven datagram by datagram ---- */
 #define MAX_EVENTS 16
 typedef struct { dtls_server_event ev[MAX_EVENTS]; uint8_t data[MAX_EVENTS][256]; int n; } events;
 
@@ -347,6 +346,73 @@ static int srv_handshake(dtls_server *srv, dtls_session *c, const char *peer, ui
     return connected && dtls_session_state(c) == DTLS_STATE_CONNECTED;
 }
 
+/* Moves c's queued datagrams to srv as from `peer`; returns how many. */
+static int client_to_srv(dtls_session *c, dtls_server *srv, const char *peer, uint64_t now, events *e)
+{
+    uint8_t buf[2048];
+    size_t len;
+    int n = 0;
+    while (dtls_session_poll_transmit(c, buf, sizeof buf, &len) == 1) {
+        srv_feed(srv, c, peer, buf, len, now, e);
+        n++;
+    }
+    return n;
+}
+
+/* A full server (one session) with eviction on: spoofed ClientHellos, with no cookie or with a cookie issued
+ * to another address, get a HelloVerifyRequest and evict nothing; a newcomer that proves its address does
+ * evict the least recently heard session, whose end is reported. */
+static void test_eviction(void)
+{
+    dtls_options co, so;
+    dtls_psk cp, sp;
+    options(&co, &cp, DTLS_ROLE_CLIENT, "device-1", KEY);
+    options(&so, &sp, DTLS_ROLE_SERVER, "device-1", KEY);
+    dtls_server *srv = NULL;
+    CHECK(dtls_server_new(&srv, &so, 1, 0) == 0 && dtls_server_set_evict_lru(srv, 1) == 0, "server new");
+    dtls_session *a = NULL, *b = NULL, *x = NULL;
+    CHECK(dtls_session_new(&a, &co) == 0 && dtls_session_new(&b, &co) == 0 && dtls_session_new(&x, &co) == 0, "clients");
+    uint64_t now = 1000;
+    events e;
+    CHECK(srv_handshake(srv, a, "addr-A", now), "A connected");
+    /* a ClientHello from a new (maybe spoofed) address: answered with a cookie request, A stays */
+    CHECK(dtls_session_start(x, now) == 0, "x start");
+    uint8_t hello[512], cookied[512];
+    size_t hello_len = 0, cookied_len = 0;
+    CHECK(dtls_session_poll_transmit(x, hello, sizeof hello, &hello_len) == 1, "x hello");
+    srv_feed(srv, x, "addr-S", hello, hello_len, now, &e);
+    CHECK(e.n == 1 && has_event(&e, DTLS_EV_TRANSMIT, "addr-S", NULL), "HelloVerifyRequest to S (%d events)", e.n);
+    CHECK(dtls_server_count(srv) == 1, "still one session");
+    /* x now holds a cookie for addr-S; its second ClientHello replayed from addr-T proves nothing */
+    CHECK(dtls_session_poll_transmit(x, cookied, sizeof cookied, &cookied_len) == 1 && cookied_len > hello_len, "x hello with cookie");
+    srv_feed(srv, NULL, "addr-T", cookied, cookied_len, now, &e);
+    CHECK(!has_event(&e, DTLS_EV_CLOSED, "addr-A", NULL) && dtls_server_count(srv) == 1, "a cookie for another address evicts nothing");
+    /* from addr-S itself the cookie is good: with eviction on, it takes A's place */
+    srv_feed(srv, x, "addr-S", cookied, cookied_len, now + 5, &e);
+    CHECK(has_event(&e, DTLS_EV_CLOSED, "addr-A", NULL), "A's end reported");
+    for (int i = 0; i < e.n; i++)
+        if (e.ev[i].kind == DTLS_EV_CLOSED) CHECK(e.ev[i].code == DTLS_ERR_SESSION_LIMIT, "A closed with dtls.session_limit");
+    for (int i = 0; i < 8 && dtls_session_state(x) == DTLS_STATE_HANDSHAKING; i++) client_to_srv(x, srv, "addr-S", now + 5, &e);
+    CHECK(dtls_session_state(x) == DTLS_STATE_CONNECTED && dtls_server_count(srv) == 1, "S connected in A's place");
+    CHECK(dtls_server_write(srv, (const uint8_t *)"addr-A", 6, (const uint8_t *)"x", 1, now) == DTLS_ERR_UNKNOWN_PEER, "A gone");
+    /* with eviction off a proven newcomer is refused instead */
+    CHECK(dtls_server_set_evict_lru(srv, 0) == 0 && dtls_session_start(b, now) == 0, "b start");
+    uint8_t buf[512];
+    size_t len = 0;
+    CHECK(dtls_session_poll_transmit(b, buf, sizeof buf, &len) == 1, "b hello");
+    srv_feed(srv, b, "addr-B", buf, len, now + 10, &e);           /* -> cookie request, delivered to b */
+    CHECK(has_event(&e, DTLS_EV_TRANSMIT, "addr-B", NULL), "a full server still hands out cookies");
+    CHECK(dtls_session_poll_transmit(b, buf, sizeof buf, &len) == 1, "b hello with cookie");
+    CHECK(dtls_server_feed(srv, (const uint8_t *)"addr-B", 6, buf, len, now + 10) == DTLS_ERR_SESSION_LIMIT, "refused when full");
+    CHECK(dtls_server_count(srv) == 1, "S kept");
+    dtls_session_free(a);
+    dtls_session_free(b);
+    dtls_session_free(x);
+    dtls_server_free(srv);
+    printf("server eviction: spoofed hellos evict nothing, a proven newcomer replaces the oldest: ok\n");
+}
+
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
 /* Writes `text` from c and returns the ciphertext datagram in buf (its length). */
 static size_t client_record(dtls_session *c, const char *text, uint8_t *buf, size_t cap, uint64_t now)
 {
@@ -449,6 +515,7 @@ int main(void)
     test_resumption();
     test_lossy();
     test_cid();
+    test_eviction();
     test_certificate("localhost", 0);
     test_certificate("other.example", DTLS_ERR_NAME_MISMATCH);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)

@@ -1,6 +1,7 @@
 /*
  * dtls_xs.c: XS (Moddable xsmc) binding of modules/dtls, used by modules/dtls/dtls.ts
- * (`class DtlsSession extends Native("xs_dtls_session_destructor")`).
+ * (`class DtlsSession extends Native("xs_dtls_session_destructor")`, `class DtlsServer extends
+ * Native("xs_dtls_server_destructor")`).
  *
  * Like hosts/node/native/dtls_napi.c it only checks arguments, fetches and validates host data on every
  * call, calls the C core and turns DTLS_ERR_* codes into thrown Errors carrying `code`, `fault` and `alert`
@@ -84,46 +85,53 @@ static uint32_t _u32(xsMachine *the, int index, uint32_t max)
 }
 
 /*
- * init(role, identity, key, mtu, hsMinMs, hsMaxMs, hsDeadlineMs, ca, serverName, cert, certKey, connectionId)
- * role 0 client / 1 server; identity/key/ca/cert/certKey: bytes or undefined; serverName: string or undefined;
- * connectionId: true to ask for an RFC 9146 Connection ID.
+ * Reads the options shared by sessions and servers from arguments base.. base+10:
+ * identity, key, mtu, hsMinMs, hsMaxMs, hsDeadlineMs, ca, serverName, cert, certKey, connectionId
+ * (bytes or undefined; serverName a string or undefined; connectionId true to ask for an RFC 9146 CID).
+ * Numbers and strings first: converting may allocate, which may move buffers fetched earlier.
  */
-void xs_dtls_session_init(xsMachine* the)
+typedef struct { dtls_options o; dtls_psk psk; char server_name[DTLS_MAX_SERVER_NAME + 1]; } _init_args;
+
+static void _options(xsMachine *the, int base, _init_args *in)
 {
 	if (xsmcGetHostData(xsThis))
 		xsUnknownError("dtls: already initialized");
-	dtls_options o;
-	dtls_psk psk;
-	char server_name[DTLS_MAX_SERVER_NAME + 1];
-	memset(&o, 0, sizeof o);
-	memset(&psk, 0, sizeof psk);
-	int role = xsmcArgc > 0 ? xsmcToInteger(xsArg(0)) : -1;
-	if (role != 0 && role != 1)
-		xsRangeError("role must be 0 (client) or 1 (server)");
-	o.role = role == 0 ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
-	/* numbers and strings first: converting may allocate, which may move buffers fetched earlier */
-	o.mtu = (uint16_t)_u32(the, 3, 16384);
-	o.hs_timeout_min_ms = _u32(the, 4, 600000);
-	o.hs_timeout_max_ms = _u32(the, 5, 600000);
-	o.hs_deadline_ms = _u32(the, 6, 3600000);
-	o.want_cid = xsmcArgc > 11 && xsmcTest(xsArg(11));
-	if (xsmcArgc > 8 && xsmcTypeOf(xsArg(8)) == xsStringType) {
-		xsmcToStringBuffer(xsArg(8), server_name, sizeof server_name);
-		o.server_name = server_name;
+	memset(in, 0, sizeof *in);
+	dtls_options *o = &in->o;
+	dtls_psk *psk = &in->psk;
+	o->mtu = (uint16_t)_u32(the, base + 2, 16384);
+	o->hs_timeout_min_ms = _u32(the, base + 3, 600000);
+	o->hs_timeout_max_ms = _u32(the, base + 4, 600000);
+	o->hs_deadline_ms = _u32(the, base + 5, 3600000);
+	o->want_cid = xsmcArgc > base + 10 && xsmcTest(xsArg(base + 10));
+	if (xsmcArgc > base + 7 && xsmcTypeOf(xsArg(base + 7)) == xsStringType) {
+		xsmcToStringBuffer(xsArg(base + 7), in->server_name, sizeof in->server_name);
+		o->server_name = in->server_name;
 	}
-	int has_id = _bytes(the, 1, &psk.identity, &psk.identity_len);
-	int has_key = _bytes(the, 2, &psk.key, &psk.key_len);
+	int has_id = _bytes(the, base, &psk->identity, &psk->identity_len);
+	int has_key = _bytes(the, base + 1, &psk->key, &psk->key_len);
 	if (has_id != has_key)
 		xsTypeError("identity and key go together");
 	if (has_id) {
-		o.psks = &psk;
-		o.psk_count = 1;
+		o->psks = psk;
+		o->psk_count = 1;
 	}
-	_bytes(the, 7, &o.ca_pem, &o.ca_pem_len);
-	_bytes(the, 9, &o.cert_pem, &o.cert_pem_len);
-	_bytes(the, 10, &o.key_pem, &o.key_pem_len);
+	_bytes(the, base + 6, &o->ca_pem, &o->ca_pem_len);
+	_bytes(the, base + 8, &o->cert_pem, &o->cert_pem_len);
+	_bytes(the, base + 9, &o->key_pem, &o->key_pem_len);
+}
+
+/* init(role, ...options): role 0 client / 1 server; the options as _options reads them from argument 1. */
+void xs_dtls_session_init(xsMachine* the)
+{
+	_init_args in;
+	int role = xsmcArgc > 0 ? xsmcToInteger(xsArg(0)) : -1;
+	if (role != 0 && role != 1)
+		xsRangeError("role must be 0 (client) or 1 (server)");
+	_options(the, 1, &in);
+	in.o.role = role == 0 ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
 	dtls_session *s = NULL;
-	int err = dtls_session_new(&s, &o);
+	int err = dtls_session_new(&s, &in.o);
 	if (err < 0)
 		_throw(the, err, -1);
 	xsmcSetHostData(xsThis, s);
@@ -254,6 +262,150 @@ void xs_dtls_session_suite(xsMachine* the)
 	const char *name = dtls_session_suite(_session(the));
 	if (name)
 		xsmcSetString(xsResult, (char *)name);
+}
+
+/* ---- the multi-peer server (dtls_server): peers are string keys ("address|port"), at most DTLS_MAX_PEER_ID bytes ---- */
+
+void xs_dtls_server_destructor(void* data)
+{
+	if (data)
+		dtls_server_free((dtls_server *)data);
+}
+
+static dtls_server *_server(xsMachine *the)
+{
+	dtls_server *srv = xsmcGetHostDataValidate(xsThis, xs_dtls_server_destructor);
+	if (srv == NULL)
+		_throw(the, DTLS_ERR_CLOSED, -1);
+	return srv;
+}
+
+static void _check_server(xsMachine *the, int err)
+{
+	if (err < 0)
+		_throw(the, err, -1);
+}
+
+/* Copies string argument `index` (a peer key) into key; returns its length. */
+static size_t _peer(xsMachine *the, int index, char key[DTLS_MAX_PEER_ID + 1])
+{
+	if (xsmcArgc <= index || xsmcTypeOf(xsArg(index)) != xsStringType)
+		xsTypeError("peer key (string) required");
+	const char *k = xsmcToString(xsArg(index));
+	size_t len = strlen(k);
+	if (len == 0 || len > DTLS_MAX_PEER_ID)
+		xsRangeError("peer key length");
+	memcpy(key, k, len + 1);
+	return len;
+}
+
+/* init(maxSessions, idleMs, evictLru, ...options): the options as _options reads them from argument 3. */
+void xs_dtls_server_init(xsMachine* the)
+{
+	_init_args in;
+	uint32_t max = _u32(the, 0, 4096);
+	uint32_t idle = _u32(the, 1, 0xffffffffu);
+	int evict = xsmcArgc > 2 && xsmcTest(xsArg(2));
+	_options(the, 3, &in);
+	in.o.role = DTLS_ROLE_SERVER;
+	dtls_server *srv = NULL;
+	int err = dtls_server_new(&srv, &in.o, max, idle);
+	if (err < 0)
+		_throw(the, err, -1);
+	dtls_server_set_evict_lru(srv, evict);
+	xsmcSetHostData(xsThis, srv);
+}
+
+typedef int (*_peer_bytes_fn)(dtls_server *, const uint8_t *, size_t, const uint8_t *, size_t, uint64_t);
+
+/* Calls fn(server, peer, bytes, now) with the arguments (peer, bytes, now). */
+static void _peer_bytes(xsMachine *the, _peer_bytes_fn fn, const char *usage)
+{
+	char key[DTLS_MAX_PEER_ID + 1];
+	size_t key_len = _peer(the, 0, key);
+	uint64_t now = _now(the, 2);
+	const uint8_t *p;
+	size_t len;
+	if (!_bytes(the, 1, &p, &len))
+		xsTypeError("%s", usage);
+	_check_server(the, fn(_server(the), (const uint8_t *)key, key_len, p, len, now));
+}
+
+/* feed(peer, bytes, now): throws dtls.session_limit when a proven newcomer finds no room. */
+void xs_dtls_server_feed(xsMachine* the)
+{
+	_peer_bytes(the, dtls_server_feed, "feed(peer, bytes, now)");
+}
+
+void xs_dtls_server_handle_timeout(xsMachine* the)
+{
+	_check_server(the, dtls_server_handle_timeout(_server(the), _now(the, 0)));
+}
+
+void xs_dtls_server_next_timeout(xsMachine* the)
+{
+	xsmcSetNumber(xsResult, (double)dtls_server_next_timeout(_server(the)));
+}
+
+/* poll(): undefined, or { kind: 1 transmit | 2 connected | 3 data | 4 closed, peer, data?, code?, alert }. */
+void xs_dtls_server_poll(xsMachine* the)
+{
+	dtls_server_event ev;
+	int r = dtls_server_poll(_server(the), &ev, NULL, 0);
+	if (r == 0)
+		return;
+	xsmcVars(2);
+	if (r == DTLS_ERR_BUFFER_TOO_SMALL) {
+		/* a datagram waits: take it into a buffer of its size (the event stays until then) */
+		xsmcSetArrayBuffer(xsVar(0), NULL, ev.len);
+		r = dtls_server_poll(_server(the), &ev, xsmcToArrayBuffer(xsVar(0)), ev.len);
+	} else if (r == 1 && (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA)) {
+		xsmcSetArrayBuffer(xsVar(0), NULL, 0); /* an empty datagram */
+	}
+	if (r != 1)
+		_throw(the, r < 0 ? r : DTLS_ERR_INTERNAL, -1);
+	xsmcSetNewObject(xsResult);
+	xsmcSetInteger(xsVar(1), (int)ev.kind);
+	xsmcSet(xsResult, xsID("kind"), xsVar(1));
+	xsmcSetStringBuffer(xsVar(1), (char *)ev.peer, (xsIntegerValue)ev.peer_len);
+	xsmcSet(xsResult, xsID("peer"), xsVar(1));
+	if (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA)
+		xsmcSet(xsResult, xsID("data"), xsVar(0));
+	if (ev.kind == DTLS_EV_CLOSED && ev.code != 0) {
+		xsmcSetString(xsVar(1), (char *)dtls_error_code(ev.code));
+		xsmcSet(xsResult, xsID("code"), xsVar(1));
+	}
+	xsmcSetInteger(xsVar(1), ev.alert);
+	xsmcSet(xsResult, xsID("alert"), xsVar(1));
+}
+
+/* write(peer, bytes, now) */
+void xs_dtls_server_write(xsMachine* the)
+{
+	_peer_bytes(the, dtls_server_write, "write(peer, bytes, now)");
+}
+
+/* closePeer(peer, now): close_notify; the peer's CLOSED event follows. */
+void xs_dtls_server_close_peer(xsMachine* the)
+{
+	char key[DTLS_MAX_PEER_ID + 1];
+	size_t key_len = _peer(the, 0, key);
+	_check_server(the, dtls_server_close_peer(_server(the), (const uint8_t *)key, key_len, _now(the, 1)));
+}
+
+void xs_dtls_server_count(xsMachine* the)
+{
+	xsmcSetInteger(xsResult, (xsIntegerValue)dtls_server_count(_server(the)));
+}
+
+/* Frees the C server and every session now; safe twice. */
+void xs_dtls_server_free(xsMachine* the)
+{
+	dtls_server *srv = xsmcGetHostDataValidate(xsThis, xs_dtls_server_destructor);
+	if (srv) {
+		xsmcSetHostData(xsThis, NULL);
+		dtls_server_free(srv);
+	}
 }
 
 /* Fault ("peer", "caller", ...) of a code string produced by this binding. */
