@@ -4,10 +4,10 @@
  * bounded session table, idle expiry). It is itself a DatagramLink: datagrams in and out are plaintext,
  * `send(data, peer)` encrypts to that peer, so a CoAP server engine sits on it.
  *
- * Bounds: at most `maxSessions` peers. When they are all taken, a newcomer still gets its cookie (from a spare
- * slot that holds nothing once the cookie is sent), and one that comes back with it, having proved it receives
- * at its address, replaces the least recently heard peer; so a stream of short-lived clients such as
- * coap-client runs never fills the table, while a flood of ClientHellos from spoofed addresses evicts no one.
+ * Bounds: at most `maxSessions` peers. A ClientHello from a new address gets its cookie and costs no session;
+ * one that comes back with the cookie, having proved it receives at its address, gets a session, and when all
+ * are taken replaces the least recently heard peer; so a stream of short-lived clients such as coap-client
+ * runs never fills the table, while a flood of ClientHellos from spoofed addresses evicts no one.
  * A peer silent for `idleTimeoutMs` is dropped; per wake-up at most MAX_EVENTS events are handled. One timer
  * is armed at the server's earliest deadline (handshake retransmission or idle expiry).
  *

@@ -190,7 +190,7 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
 
 /** DtlsServer's own options: the session options for the server role, and the table's bounds. */
 export interface DtlsServerOptions extends Omit<DtlsSessionOptions, "role" | "serverName"> {
-  /** Sessions held at once (the C server keeps one spare slot for cookie exchanges besides). */
+  /** Sessions held at once. */
   readonly maxSessions: number;
   /** A connected peer silent this long is dropped, ms (0 = never). */
   readonly idleTimeoutMs: number;
@@ -215,8 +215,9 @@ interface NativeServerEvent {
 }
 
 /**
- * The multi-peer DTLS server of modules/dtls (dtls_server) on XS, sans-IO: HelloVerifyRequest cookies kept
- * stateless (a spoofed ClientHello holds nothing), a bounded session table, idle expiry, Connection IDs.
+ * The multi-peer DTLS server of modules/dtls (dtls_server) on XS, sans-IO: stateless HelloVerifyRequest
+ * cookies (a ClientHello costs no session until it returns its cookie), a bounded session table, idle expiry,
+ * Connection IDs.
  * Inputs: handleDatagram(bytes, peer, now), handleTimeout(now). Outputs: pollEvent() in order, pollTimeout().
  */
 export class DtlsServer extends Native("xs_dtls_server_destructor") {

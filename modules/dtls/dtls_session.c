@@ -1061,18 +1061,29 @@ typedef struct {
     dtls_session *s;        /* NULL: free slot */
     uint64_t last;          /* last datagram in or out */
     int connected_reported;
-    int ephemeral;          /* only answered a ClientHello with a cookie request: freed once drained */
     int expired;
 } _slot;
 
-/* slots[0..max) hold sessions; slots[max] is the cookie slot: a ClientHello without a valid cookie that finds
- * the others full is answered from there (HelloVerifyRequest, RFC 6347 4.2.1), and the slot is free again
- * once that is sent, so a full server still hands out cookies and a flood of them holds nothing. */
+/* A HelloVerifyRequest waiting to be polled, with the address it goes to. */
+typedef struct _hvr {
+    struct _hvr *next;
+    uint8_t peer[DTLS_MAX_PEER_ID];
+    size_t peer_len, len;
+    uint8_t data[];
+} _hvr;
+
+#define _MAX_HVR_QUEUE 8 /* more are dropped like lost datagrams: the clients retransmit */
+
+/* A ClientHello from an address without a session is answered statelessly (RFC 6347 4.2.1): with no valid
+ * cookie, the server writes the HelloVerifyRequest itself and keeps nothing but that datagram until it is
+ * polled; only a ClientHello that returns a cookie issued to its address gets a session. */
 struct dtls_server {
     _cfg *cfg;
     _slot *slots;
-    size_t max;             /* sessions; the slots array has max + 1 entries */
+    size_t max;
     uint32_t idle_ms;
+    _hvr *hvr_head, *hvr_tail;
+    size_t hvr_count;
     int evict_lru;          /* a newcomer with a valid cookie may replace the least recently heard session */
     uint8_t evicted[DTLS_MAX_PEER_ID]; /* peer whose CLOSED event (code DTLS_ERR_SESSION_LIMIT) is pending */
     size_t evicted_len;     /* 0: none pending */
@@ -1085,7 +1096,7 @@ int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sess
     if (opts->role != DTLS_ROLE_SERVER) return DTLS_ERR_ARGUMENT;
     dtls_server *srv = calloc(1, sizeof *srv);
     if (srv == NULL) return DTLS_ERR_NO_MEMORY;
-    srv->slots = calloc(max_sessions + 1, sizeof *srv->slots);
+    srv->slots = calloc(max_sessions, sizeof *srv->slots);
     if (srv->slots == NULL) { free(srv); return DTLS_ERR_NO_MEMORY; }
     int ret = _cfg_new(&srv->cfg, opts);
     if (ret != 0) { free(srv->slots); free(srv); return ret; }
@@ -1098,7 +1109,12 @@ int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sess
 void dtls_server_free(dtls_server *srv)
 {
     if (srv == NULL) return;
-    for (size_t i = 0; i <= srv->max; i++) dtls_session_free(srv->slots[i].s);
+    for (size_t i = 0; i < srv->max; i++) dtls_session_free(srv->slots[i].s);
+    while (srv->hvr_head) {
+        _hvr *h = srv->hvr_head;
+        srv->hvr_head = h->next;
+        free(h);
+    }
     free(srv->slots);
     _cfg_release(srv->cfg);
     free(srv);
@@ -1113,7 +1129,7 @@ int dtls_server_set_evict_lru(dtls_server *srv, int on)
 
 static _slot *_find(dtls_server *srv, const uint8_t *peer, size_t len)
 {
-    for (size_t i = 0; i <= srv->max; i++) {
+    for (size_t i = 0; i < srv->max; i++) {
         dtls_session *s = srv->slots[i].s;
         if (s && s->peer_id_len == len && memcmp(s->peer_id, peer, len) == 0) return &srv->slots[i];
     }
@@ -1132,33 +1148,68 @@ static int _looks_like_client_hello(const uint8_t *d, size_t len)
     return len >= 13 + 12 && d[0] == 22 && d[13] == 1;
 }
 
-/* 1 when the ClientHello in d carries a cookie we issued to this peer address (RFC 6347 4.2.1): the sender
- * can receive at that address, so it is not a spoofed one. Record header 13 bytes, handshake header 12
- * (fragment_offset at 19..21 must be 0), then client_version 2, random 32, session_id, cookie. */
-static int _cookie_proven(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *d, size_t len)
+/* RFC 6347 4.2.1. A ClientHello as the first record of a datagram: record header 13 bytes (epoch 0), handshake
+ * header 12 (fragment_offset 0), then client_version 2, random 32, session_id <1 + n>, cookie <1 + n>. */
+#define _HELLO_SID 59 /* offset of session_id's length byte */
+
+typedef enum { _HELLO_MALFORMED, _HELLO_NO_COOKIE, _HELLO_PROVEN } _hello_kind;
+
+/* Whether the ClientHello in d carries a cookie this server issued to this peer address: then the sender
+ * receives at that address (it is not a spoofed one). mbedtls checks it again in the session. */
+static _hello_kind _hello_cookie(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *d, size_t len)
 {
-    if (srv->cfg->srv == NULL || !srv->cfg->srv->has_cookie || len < 60) return 0;
-    if (d[19] != 0 || d[20] != 0 || d[21] != 0) return 0;
-    size_t at = 25 + 2 + 32;
-    at += 1 + (size_t)d[at];                   /* session_id */
-    if (at >= len) return 0;
+    if (len < _HELLO_SID + 2 || d[3] != 0 || d[4] != 0 || d[19] != 0 || d[20] != 0 || d[21] != 0) return _HELLO_MALFORMED;
+    size_t at = _HELLO_SID + 1 + (size_t)d[_HELLO_SID];
+    if (at + 1 > len) return _HELLO_MALFORMED;
     size_t cookie_len = d[at++];
-    if (cookie_len == 0 || at + cookie_len > len) return 0;
-    return mbedtls_ssl_cookie_check(&srv->cfg->srv->cookie, d + at, cookie_len, peer, peer_len) == 0;
+    if (at + cookie_len > len) return _HELLO_MALFORMED;
+    if (cookie_len > 0 && mbedtls_ssl_cookie_check(&srv->cfg->srv->cookie, d + at, cookie_len, peer, peer_len) == 0)
+        return _HELLO_PROVEN;
+    return _HELLO_NO_COOKIE;
 }
 
-/* A regular slot for a new peer: a free one, one that only served a cookie exchange, or (evict_lru, with a
- * proven address, no eviction report pending) the least recently heard session's, whose end is reported as
- * a CLOSED event with DTLS_ERR_SESSION_LIMIT. NULL when none; then *proven says whether the address was. */
-static _slot *_admit(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *d, size_t len, int *proven)
+/* Queues the HelloVerifyRequest for the ClientHello in d: its record and handshake headers with the type
+ * changed (so the record sequence number and message_seq are the ClientHello's, RFC 6347 4.2.1), server_version
+ * DTLS 1.0 (0xfeff, as the RFC recommends for it), and a fresh cookie bound to the peer address. */
+static void _queue_hvr(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *d)
 {
-    *proven = 0;
+    enum { COOKIE_MAX = 64, HVR_MAX = 28 + COOKIE_MAX };
+    if (srv->hvr_count >= _MAX_HVR_QUEUE) return;
+    _hvr *h = malloc(sizeof *h + HVR_MAX);
+    if (h == NULL) return;
+    uint8_t *o = h->data;
+    memcpy(o, d, 25);
+    o[13] = MBEDTLS_SSL_HS_HELLO_VERIFY_REQUEST;
+    o[25] = 0xfe;
+    o[26] = 0xff;
+    unsigned char *p = o + 28;
+    if (mbedtls_ssl_cookie_write(&srv->cfg->srv->cookie, &p, o + HVR_MAX, peer, peer_len) != 0) {
+        free(h);
+        return;
+    }
+    size_t n = (size_t)(p - o);
+    o[27] = (uint8_t)(n - 28);
+    o[14] = o[22] = (uint8_t)((n - 25) >> 16);
+    o[15] = o[23] = (uint8_t)((n - 25) >> 8);
+    o[16] = o[24] = (uint8_t)(n - 25);
+    o[11] = (uint8_t)((n - 13) >> 8);
+    o[12] = (uint8_t)(n - 13);
+    h->len = n;
+    memcpy(h->peer, peer, peer_len);
+    h->peer_len = peer_len;
+    h->next = NULL;
+    if (srv->hvr_tail) srv->hvr_tail->next = h; else srv->hvr_head = h;
+    srv->hvr_tail = h;
+    srv->hvr_count++;
+}
+
+/* A slot for a new peer: a free one or (evict_lru, no eviction report pending) the least recently heard
+ * session's, whose end is reported as a CLOSED event with DTLS_ERR_SESSION_LIMIT. NULL when none. */
+static _slot *_admit(dtls_server *srv)
+{
     for (size_t i = 0; i < srv->max; i++)
         if (srv->slots[i].s == NULL) return &srv->slots[i];
-    for (size_t i = 0; i < srv->max; i++)
-        if (srv->slots[i].ephemeral) { _slot_clear(&srv->slots[i]); return &srv->slots[i]; }
-    *proven = _cookie_proven(srv, peer, peer_len, d, len);
-    if (!*proven || !srv->evict_lru || srv->evicted_len > 0) return NULL;
+    if (!srv->evict_lru || srv->evicted_len > 0) return NULL;
     _slot *victim = &srv->slots[0];
     for (size_t i = 1; i < srv->max; i++)
         if (srv->slots[i].last < victim->last) victim = &srv->slots[i];
@@ -1178,7 +1229,7 @@ static _slot *_admit(dtls_server *srv, const uint8_t *peer, size_t peer_len, con
 
 static _slot *_find_cid(dtls_server *srv, const uint8_t *cid)
 {
-    for (size_t i = 0; i <= srv->max; i++) {
+    for (size_t i = 0; i < srv->max; i++) {
         dtls_session *s = srv->slots[i].s;
         if (s && memcmp(s->cid, cid, DTLS_SERVER_CID_LEN) == 0) return &srv->slots[i];
     }
@@ -1222,43 +1273,34 @@ int dtls_server_feed(dtls_server *srv, const uint8_t *peer, size_t peer_len, con
     }
 #endif
     _slot *sl = _find(srv, peer, peer_len);
-    if (sl != NULL && (sl->expired || sl->s->state == DTLS_STATE_FAILED || sl->s->state == DTLS_STATE_CLOSED)) {
-        if (!_looks_like_client_hello(data, len)) return DTLS_OK; /* stale datagram for a finished session */
-        if (sl->s->tx.count > 0 || !sl->ephemeral) return DTLS_OK; /* its end is not reported yet */
-        _slot_clear(sl);
-        sl = NULL;
-    }
-    _slot *cookie_slot = &srv->slots[srv->max];
-    int in_cookie_slot = 0;
+    if (sl != NULL && (sl->expired || sl->s->state == DTLS_STATE_FAILED || sl->s->state == DTLS_STATE_CLOSED))
+        return DTLS_OK; /* a finished session whose end is not reported yet: the client retransmits */
     if (sl == NULL) {
         if (!_looks_like_client_hello(data, len)) return DTLS_OK; /* not for us: ignore quietly */
-        int proven;
-        sl = _admit(srv, peer, peer_len, data, len, &proven);
-        if (sl == NULL) {
-            /* Full. A proven newcomer is refused; any other gets its cookie from the cookie slot. */
-            if (proven || srv->cfg->srv == NULL || !srv->cfg->srv->has_cookie) return DTLS_ERR_SESSION_LIMIT;
-            if (cookie_slot->s != NULL && cookie_slot->s->tx.count > 0) return DTLS_ERR_SESSION_LIMIT; /* busy: it retransmits */
-            _slot_clear(cookie_slot);
-            sl = cookie_slot;
-            in_cookie_slot = 1;
+        if (srv->cfg->srv->has_cookie) {
+            _hello_kind k = _hello_cookie(srv, peer, peer_len, data, len);
+            if (k == _HELLO_MALFORMED) return DTLS_OK;
+            if (k == _HELLO_NO_COOKIE) {
+                _queue_hvr(srv, peer, peer_len, data);
+                return DTLS_OK;
+            }
         }
+        sl = _admit(srv);
+        if (sl == NULL) return DTLS_ERR_SESSION_LIMIT;
         int ret = _session_new_shared(&sl->s, srv->cfg, peer, peer_len, now);
         if (ret != 0) { memset(sl, 0, sizeof *sl); return ret; }
     }
     sl->last = now;
     (void)dtls_session_feed(sl->s, data, len, now); /* failures come out of dtls_server_poll */
-    sl->ephemeral = sl->s->hvr && sl->s->state == DTLS_STATE_HANDSHAKING;
-    if (in_cookie_slot && !sl->ephemeral) _slot_clear(sl); /* the cookie slot never holds a session */
     return DTLS_OK;
 }
 
 int dtls_server_handle_timeout(dtls_server *srv, uint64_t now)
 {
     if (srv == NULL) return DTLS_ERR_ARGUMENT;
-    for (size_t i = 0; i <= srv->max; i++) {
+    for (size_t i = 0; i < srv->max; i++) {
         _slot *sl = &srv->slots[i];
         if (sl->s == NULL || sl->expired) continue;
-        if (sl->ephemeral && sl->s->tx.count == 0) { _slot_clear(sl); continue; }
         (void)dtls_session_handle_timeout(sl->s, now);
         if (srv->idle_ms && sl->s->state == DTLS_STATE_CONNECTED && now - sl->last >= srv->idle_ms)
             sl->expired = 1;
@@ -1270,9 +1312,9 @@ int64_t dtls_server_next_timeout(const dtls_server *srv)
 {
     if (srv == NULL) return -1;
     int64_t next = -1;
-    for (size_t i = 0; i <= srv->max; i++) {
+    for (size_t i = 0; i < srv->max; i++) {
         const _slot *sl = &srv->slots[i];
-        if (sl->s == NULL || sl->expired || (sl->ephemeral && sl->s->tx.count == 0)) continue; /* freed at next poll */
+        if (sl->s == NULL || sl->expired) continue;
         int64_t t = dtls_session_next_timeout(sl->s);
         if (srv->idle_ms && sl->s->state == DTLS_STATE_CONNECTED) {
             int64_t idle = (int64_t)(sl->last + srv->idle_ms);
@@ -1306,7 +1348,22 @@ int dtls_server_poll(dtls_server *srv, dtls_server_event *ev, uint8_t *buf, size
         srv->evicted_len = 0;
         return 1;
     }
-    for (size_t i = 0; i <= srv->max; i++) {
+    if (srv->hvr_head) {
+        _hvr *h = srv->hvr_head;
+        ev->kind = DTLS_EV_TRANSMIT;
+        memcpy(ev->peer, h->peer, h->peer_len);
+        ev->peer_len = h->peer_len;
+        ev->len = h->len;
+        ev->alert = -1;
+        if (h->len > cap) return DTLS_ERR_BUFFER_TOO_SMALL;
+        memcpy(buf, h->data, h->len);
+        srv->hvr_head = h->next;
+        if (srv->hvr_head == NULL) srv->hvr_tail = NULL;
+        srv->hvr_count--;
+        free(h);
+        return 1;
+    }
+    for (size_t i = 0; i < srv->max; i++) {
         _slot *sl = &srv->slots[i];
         dtls_session *s = sl->s;
         if (s == NULL) continue;
@@ -1318,7 +1375,6 @@ int dtls_server_poll(dtls_server *srv, dtls_server_event *ev, uint8_t *buf, size
             if (r == 1) sl->last = s->now > sl->last ? s->now : sl->last;
             return r;
         }
-        if (sl->ephemeral) { _slot_clear(sl); continue; }
         if (s->state == DTLS_STATE_CONNECTED && !sl->connected_reported) {
             sl->connected_reported = 1;
             _event_peer(ev, s, DTLS_EV_CONNECTED);
@@ -1363,7 +1419,7 @@ size_t dtls_server_count(const dtls_server *srv)
 {
     size_t n = 0;
     if (srv == NULL) return 0;
-    for (size_t i = 0; i <= srv->max; i++)
-        if (srv->slots[i].s != NULL && !srv->slots[i].ephemeral) n++;
+    for (size_t i = 0; i < srv->max; i++)
+        if (srv->slots[i].s != NULL) n++;
     return n;
 }

@@ -197,9 +197,10 @@ int dtls_server_new(dtls_server **out, const dtls_options *opts, size_t max_sess
 void dtls_server_free(dtls_server *srv);
 /** [in] peer, peer_len: address key; [in] data, len; [in] now. A peer's own failure is reported as a
  *  CLOSED event, not here; returns DTLS_ERR_SESSION_LIMIT when a new peer cannot be admitted.
- *  A full server still answers a ClientHello without a valid cookie with a HelloVerifyRequest (from a spare
- *  slot that holds nothing once it is sent); one with a valid cookie (the sender proved its address) is
- *  refused, or with dtls_server_set_evict_lru takes the least recently heard session's place.
+ *  A ClientHello from a new address without a valid cookie is answered with a HelloVerifyRequest and
+ *  nothing is kept (RFC 6347 4.2.1: no session, only the queued datagram); one with a valid cookie (the
+ *  sender proved its address) gets a session, or when full is refused, or with dtls_server_set_evict_lru
+ *  takes the least recently heard session's place.
  *  With Connection IDs (want_cid), a CID record is routed by its CID whatever its address, and the
  *  session's peer key becomes the new address once a record from there is authenticated and newer than
  *  any before (RFC 9146 6); the events that follow carry the new key. */
