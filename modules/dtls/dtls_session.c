@@ -899,6 +899,47 @@ static int _check_deadline(dtls_session *s)
     return DTLS_OK;
 }
 
+/* RFC 6347 4.2.1: a ClientHello record: record header 13 bytes (epoch 0), handshake header 12 (fragment_offset
+ * 0), then client_version 2, random 32, session_id <1 + n>, cookie <1 + n>. 1 when the record at d (n bytes to
+ * the end of its datagram) passes the checks mbedtls's own cookie code makes; *cookie, *cookie_len: its cookie. */
+static int _hello_cookie_field(const uint8_t *d, size_t n, const uint8_t **cookie, size_t *cookie_len)
+{
+    enum { SID = 59 }; /* offset of session_id's length byte */
+    if (n < SID + 2 || d[0] != 22 || d[3] != 0 || d[4] != 0 || d[19] != 0 || d[20] != 0 || d[21] != 0) return 0;
+    size_t at = SID + 1 + (size_t)d[SID];
+    if (at + 1 > n) return 0;
+    *cookie_len = d[at++];
+    if (at + *cookie_len > n) return 0;
+    *cookie = d + at;
+    return 1;
+}
+
+/* The prefix of datagram d made of whole, sane records; the rest is dropped like an invalid record (RFC 6347
+ * 4.1.2.7). mbedtls 2.28 / 3.6 fail the whole session instead of dropping on two such inputs, found by the
+ * selftest's hostile datagrams: a record cut short at the end of a datagram after a record they skipped, and,
+ * on a connected server, an epoch-0 ClientHello that their reconnect check (RFC 6347 4.2.8) finds malformed. */
+static size_t _sane_prefix(const dtls_session *s, const uint8_t *d, size_t len)
+{
+    size_t at = 0;
+    while (len - at >= 13) {
+        const uint8_t *r = d + at;
+        size_t header = 13;
+#if DTLS_COMPAT_HAS_CID
+        if (r[0] == 25) header = 11 + s->cfg->cid_len + 2; /* tls12_cid: our own CID before the length */
+#endif
+        if (len - at < header) break;
+        size_t body = (size_t)r[header - 2] << 8 | r[header - 1];
+        if (body > len - at - header) break;
+        const uint8_t *cookie;
+        size_t cookie_len;
+        if (s->cfg->role == DTLS_ROLE_SERVER && s->state == DTLS_STATE_CONNECTED && r[0] == 22 && r[3] == 0 && r[4] == 0 &&
+            body > 0 && r[13] == 1 && !_hello_cookie_field(r, header + body, &cookie, &cookie_len)) /* within its record */
+            break;
+        at += header + body;
+    }
+    return at;
+}
+
 int dtls_session_feed(dtls_session *s, const uint8_t *data, size_t len, uint64_t now)
 {
     if (s == NULL || (data == NULL && len > 0)) return DTLS_ERR_ARGUMENT;
@@ -912,6 +953,8 @@ int dtls_session_feed(dtls_session *s, const uint8_t *data, size_t len, uint64_t
     s->hvr = 0;
     int ret = _check_deadline(s);
     if (ret != 0) return ret;
+    len = len > 0 ? _sane_prefix(s, data, len) : 0;
+    if (len == 0) return DTLS_OK;
     s->in = data;
     s->in_len = len;
     ret = s->state == DTLS_STATE_HANDSHAKING ? _handshake(s) : _read_app(s);
@@ -1148,22 +1191,16 @@ static int _looks_like_client_hello(const uint8_t *d, size_t len)
     return len >= 13 + 12 && d[0] == 22 && d[13] == 1;
 }
 
-/* RFC 6347 4.2.1. A ClientHello as the first record of a datagram: record header 13 bytes (epoch 0), handshake
- * header 12 (fragment_offset 0), then client_version 2, random 32, session_id <1 + n>, cookie <1 + n>. */
-#define _HELLO_SID 59 /* offset of session_id's length byte */
-
 typedef enum { _HELLO_MALFORMED, _HELLO_NO_COOKIE, _HELLO_PROVEN } _hello_kind;
 
 /* Whether the ClientHello in d carries a cookie this server issued to this peer address: then the sender
  * receives at that address (it is not a spoofed one). mbedtls checks it again in the session. */
 static _hello_kind _hello_cookie(dtls_server *srv, const uint8_t *peer, size_t peer_len, const uint8_t *d, size_t len)
 {
-    if (len < _HELLO_SID + 2 || d[3] != 0 || d[4] != 0 || d[19] != 0 || d[20] != 0 || d[21] != 0) return _HELLO_MALFORMED;
-    size_t at = _HELLO_SID + 1 + (size_t)d[_HELLO_SID];
-    if (at + 1 > len) return _HELLO_MALFORMED;
-    size_t cookie_len = d[at++];
-    if (at + cookie_len > len) return _HELLO_MALFORMED;
-    if (cookie_len > 0 && mbedtls_ssl_cookie_check(&srv->cfg->srv->cookie, d + at, cookie_len, peer, peer_len) == 0)
+    const uint8_t *cookie;
+    size_t cookie_len;
+    if (!_hello_cookie_field(d, len, &cookie, &cookie_len)) return _HELLO_MALFORMED;
+    if (cookie_len > 0 && mbedtls_ssl_cookie_check(&srv->cfg->srv->cookie, cookie, cookie_len, peer, peer_len) == 0)
         return _HELLO_PROVEN;
     return _HELLO_NO_COOKIE;
 }

@@ -15,6 +15,7 @@
 #include <psa/crypto.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int failures;
@@ -387,7 +388,7 @@ static void test_eviction(void)
     CHECK(dtls_server_count(srv) == 1, "still one session");
     /* a flood of ClientHellos from 20 (spoofed) addresses, nobody polling: no session, at most 8 answers queued */
     for (int i = 0; i < 20; i++) {
-        char spoofed[16];
+        char spoofed[24];
         snprintf(spoofed, sizeof spoofed, "spoof-%d", i);
         CHECK(dtls_server_feed(srv, (const uint8_t *)spoofed, strlen(spoofed), hello, hello_len, now) == 0, "flood");
     }
@@ -421,6 +422,116 @@ static void test_eviction(void)
     dtls_session_free(x);
     dtls_server_free(srv);
     printf("server eviction: spoofed hellos evict nothing, a proven newcomer replaces the oldest: ok\n");
+}
+
+/* ---- hostile datagrams: random bytes and mutations of real records, into a server and a connected client ---- */
+static uint32_t fuzz_state = 0x9e3779b9u; /* fixed seed: a failure replays */
+
+static uint32_t fuzz_next(void)
+{
+    uint32_t x = fuzz_state; /* xorshift32 */
+    x ^= x << 13;
+    x ^= x >> 17;
+    x ^= x << 5;
+    return fuzz_state = x;
+}
+
+/* Fills d with a hostile datagram: random bytes, a real record with a few bytes changed, a real record cut short,
+ * or a record header of a real type with a random length. Returns its length. */
+static size_t fuzz_datagram(uint8_t *d, size_t cap, const uint8_t *const *seeds, const size_t *seed_lens, int nseeds)
+{
+    int mode = (int)(fuzz_next() % 4);
+    size_t len;
+    if (mode == 0) {
+        len = fuzz_next() % 300;
+        for (size_t i = 0; i < len; i++) d[i] = (uint8_t)fuzz_next();
+        return len;
+    }
+    int k = (int)(fuzz_next() % (uint32_t)nseeds);
+    len = seed_lens[k] < cap ? seed_lens[k] : cap;
+    memcpy(d, seeds[k], len);
+    if (mode == 1) {
+        for (int n = 1 + (int)(fuzz_next() % 3); n > 0 && len > 0; n--) d[fuzz_next() % len] ^= (uint8_t)(1 + fuzz_next() % 255);
+    } else if (mode == 2) {
+        len = len > 0 ? fuzz_next() % len : 0;
+    } else if (len >= 13) {
+        static const uint8_t types[] = { 20, 21, 22, 23, 25 };
+        d[0] = types[fuzz_next() % sizeof types];
+        d[11] = (uint8_t)fuzz_next();
+        d[12] = (uint8_t)fuzz_next();
+    }
+    return len;
+}
+
+static void test_fuzz(void)
+{
+    const char *env = getenv("DTLS_FUZZ_N"), *seed = getenv("DTLS_FUZZ_SEED");
+    long n = env ? strtol(env, NULL, 10) : 3000;
+    if (seed) fuzz_state = (uint32_t)strtoul(seed, NULL, 10) | 1u;
+    dtls_options co, so;
+    dtls_psk cp, sp;
+    options(&co, &cp, DTLS_ROLE_CLIENT, "device-1", KEY);
+    options(&so, &sp, DTLS_ROLE_SERVER, "device-1", KEY);
+    dtls_server *srv = NULL;
+    dtls_session *c = NULL, *probe = NULL;
+    CHECK(dtls_server_new(&srv, &so, 2, 0) == 0 && dtls_session_new(&c, &co) == 0 && dtls_session_new(&probe, &co) == 0, "fuzz new");
+    uint64_t now = 1000;
+    events e;
+    CHECK(srv_handshake(srv, c, "addr-A", now), "fuzz: connected");
+    /* seeds: an application record of c's, a ClientHello, and a server record to c */
+    uint8_t app[256], hello[512], down[256], d[2048], buf[2048];
+    size_t app_len = 0, hello_len = 0, down_len = 0, len;
+    CHECK(dtls_session_write(c, (const uint8_t *)"seed", 4, now) == 0 && dtls_session_poll_transmit(c, app, sizeof app, &app_len) == 1, "seed app");
+    CHECK(dtls_session_start(probe, now) == 0 && dtls_session_poll_transmit(probe, hello, sizeof hello, &hello_len) == 1, "seed hello");
+    CHECK(dtls_server_write(srv, (const uint8_t *)"addr-A", 6, (const uint8_t *)"down", 4, now) == 0, "seed down");
+    dtls_server_event ev;
+    while (dtls_server_poll(srv, &ev, buf, sizeof buf) == 1)
+        if (ev.kind == DTLS_EV_TRANSMIT && ev.len <= sizeof down) { memcpy(down, buf, ev.len); down_len = ev.len; }
+    CHECK(down_len > 0, "seed down record");
+    (void)dtls_session_read(c, buf, sizeof buf, &len);
+    const uint8_t *seeds[] = { app, hello, down };
+    const size_t seed_lens[] = { app_len, hello_len, down_len };
+    for (long i = 0; i < n; i++) {
+        size_t dl = fuzz_datagram(d, sizeof d, seeds, seed_lens, 3);
+        char peer[24];
+        snprintf(peer, sizeof peer, fuzz_next() % 2 ? "addr-A" : "addr-F%u", (unsigned)(fuzz_next() % 4));
+        (void)dtls_server_feed(srv, (const uint8_t *)peer, strlen(peer), d, dl, now);
+        for (int j = 0; j < 16 && dtls_server_poll(srv, &ev, buf, sizeof buf) == 1; j++)
+            if (getenv("DTLS_FUZZ_DEBUG") && ev.kind == DTLS_EV_CLOSED) fprintf(stderr, "closed %s alert %d\n", dtls_error_code(ev.code), ev.alert);
+        (void)dtls_session_feed(c, d, dl, now);
+        if (getenv("DTLS_FUZZ_DEBUG") && dtls_session_state(c) != DTLS_STATE_CONNECTED) {
+            int lib = 0; dtls_session_error(c, NULL, &lib);
+            fprintf(stderr, "client died at %ld: lib -0x%04x len %zu type %d\n", i, (unsigned)-lib, dl, dl ? d[0] : -1);
+            for (size_t q = 0; q < dl; q++) fprintf(stderr, "%02x", d[q]);
+            fprintf(stderr, "\n");
+            break;
+        }
+        if (getenv("DTLS_FUZZ_DEBUG") && dtls_server_count(srv) != 1) {
+            fprintf(stderr, "server session gone at %ld: len %zu type %d peer %s\n", i, dl, dl ? d[0] : -1, peer);
+            for (size_t q = 0; q < dl && q < 32; q++) fprintf(stderr, "%02x", d[q]);
+            fprintf(stderr, "\n");
+            if (getenv("DTLS_FUZZ_SERVER_STOP")) break;
+        }
+        while (dtls_session_read(c, buf, sizeof buf, &len) == 1) {}
+        while (dtls_session_poll_transmit(c, buf, sizeof buf, &len) == 1) {}
+    }
+    CHECK(dtls_session_state(c) == DTLS_STATE_CONNECTED, "fuzz: the client is still connected (%s)", dtls_error_code(dtls_session_error(c, NULL, NULL)));
+    CHECK(dtls_server_count(srv) == 1, "fuzz: garbage made no session (%zu)", dtls_server_count(srv));
+    /* and the session still carries data both ways */
+    CHECK(dtls_session_write(c, (const uint8_t *)"ping", 4, now) == 0, "fuzz: write");
+    int got_ping = 0;
+    while (dtls_session_poll_transmit(c, buf, sizeof buf, &len) == 1) {
+        srv_feed(srv, c, "addr-A", buf, len, now, &e);
+        got_ping |= has_event(&e, DTLS_EV_DATA, "addr-A", "ping");
+    }
+    CHECK(got_ping, "fuzz: server still reads the client");
+    CHECK(dtls_server_write(srv, (const uint8_t *)"addr-A", 6, (const uint8_t *)"pong", 4, now) == 0, "fuzz: server write");
+    srv_feed(srv, c, "addr-A", NULL, 0, now, &e);
+    CHECK(dtls_session_read(c, buf, sizeof buf, &len) == 1 && len == 4 && memcmp(buf, "pong", 4) == 0, "fuzz: client still reads the server");
+    dtls_session_free(c);
+    dtls_session_free(probe);
+    dtls_server_free(srv);
+    printf("hostile datagrams: %ld into a server and a connected client, both still work: ok\n", n);
 }
 
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
@@ -527,6 +638,7 @@ int main(void)
     test_lossy();
     test_cid();
     test_eviction();
+    test_fuzz();
     test_certificate("localhost", 0);
     test_certificate("other.example", DTLS_ERR_NAME_MISMATCH);
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000 && defined(MBEDTLS_PSA_CRYPTO_C)
