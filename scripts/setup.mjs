@@ -2,6 +2,7 @@
 // Set-up only: Debian packages, npm dependencies, the XS test host and the N-API DTLS addon.
 // Each step checks first and does nothing when its result is already there and up to date.
 // Usage: node scripts/setup.mjs [--quiet]
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { root, say, run, which, mtime, newest, listFiles, bin } from "./lib.mjs";
@@ -21,8 +22,22 @@ const DEBIAN = [
   },
   { pkg: "openssl", present: () => which("openssl") },
   { pkg: "valgrind", present: () => which("valgrind") },
+  // gcc's AddressSanitizer and UBSan runtimes (test/dtls/sanitizers.node.test.ts); gcc-12 normally brings both
+  { pkg: "libasan8", present: () => gccHas("libasan.so") },
+  { pkg: "libubsan1", present: () => gccHas("libubsan.so") },
   { pkg: "python3", present: () => which("python3") },
 ];
+
+/** Whether gcc finds a runtime library (it prints the bare name back when it does not). */
+function gccHas(lib) {
+  if (!which("gcc")) return false;
+  try {
+    const path = execFileSync("gcc", [`-print-file-name=${lib}`], { encoding: "utf8" }).trim();
+    return path.startsWith("/") && existsSync(path);
+  } catch {
+    return false;
+  }
+}
 
 export function setupDebian() {
   const missing = DEBIAN.filter((d) => !d.present()).map((d) => d.pkg);

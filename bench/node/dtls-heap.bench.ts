@@ -25,6 +25,8 @@ const ROOT = resolve(fileURLToPath(import.meta.url), "../../../..");
 const TEST = resolve(ROOT, "modules/dtls/test");
 const CONFIG_DIR = resolve(ROOT, "modules/dtls/config");
 const OUT = resolve(ROOT, "build/dtls-test");
+/** The device config and the headers it includes: a change to any of them rebuilds the device trees. */
+const DEVICE_CONFIG_FILES = ["mbedtls_device_config.h", "dtls_record_buffers.h", "ecc_device_windows.h"];
 
 function forward(bin: string): void {
   const out = execFileSync(bin, { encoding: "utf8" });
@@ -48,7 +50,7 @@ function buildDevice(src: string, tree: string, cc: string, target: string): voi
     .update(resolve(src))
     .update(cc)
     .update(readFileSync(join(src, "include", "mbedtls", "version.h")))
-    .update(readFileSync(join(CONFIG_DIR, "mbedtls_device_config.h")))
+    .update(DEVICE_CONFIG_FILES.map((f) => readFileSync(join(CONFIG_DIR, f))).join("\n"))
     .digest("hex");
   if (!existsSync(stampFile) || readFileSync(stampFile, "utf8") !== stamp) {
     rmSync(tree, { recursive: true, force: true });

@@ -18,6 +18,9 @@
  */
 import { ArgumentError } from "../../src/errors.js";
 import { utf8Encode } from "../../src/coap/index.js";
+import type { MonotonicClock, RandomSource, WallClock } from "../../src/ports.js";
+import type { Introspector } from "../../src/idp/index.js";
+import { Verifier } from "../../src/verifier/index.js";
 
 export interface GateConfig {
   readonly idpUrl: string;
@@ -85,4 +88,28 @@ export function keyBytes(key: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;
+}
+
+/** The client credentials for the introspection endpoint, when configured, as connectIdp / connectDeviceIdp take them. */
+export function idpClientCredentials(c: GateConfig): { clientId?: string; clientSecret?: string } {
+  return {
+    ...(c.idpClientId === undefined ? {} : { clientId: c.idpClientId }),
+    ...(c.idpClientSecret === undefined ? {} : { clientSecret: c.idpClientSecret }),
+  };
+}
+
+/** The gate's verifier: the configured cache over an introspector, on the host's clocks and randomness. */
+export function gateVerifier(
+  c: GateConfig,
+  introspector: Introspector,
+  ports: { readonly clock: MonotonicClock; readonly wall: WallClock; readonly random: RandomSource },
+): Verifier {
+  return new Verifier({
+    introspector,
+    clock: ports.clock,
+    wallClock: ports.wall,
+    random: ports.random,
+    cacheEntries: c.cacheEntries,
+    maxTtlMs: c.maxTtlMs,
+  });
 }

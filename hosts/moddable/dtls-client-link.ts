@@ -14,6 +14,7 @@
 import { DtlsError, DtlsSession, type DtlsSessionOptions } from "../../modules/dtls/dtls.js";
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
 import { DeadlineTimer } from "../../src/link/deadline-timer.js";
+import { LinkReceivers } from "../../src/link/link-receivers.js";
 
 export interface DtlsClientLinkOptions {
   /** The socket the records travel on; closed with this link. */
@@ -24,25 +25,21 @@ export interface DtlsClientLinkOptions {
   readonly timers: Timers;
 }
 
-type Receiver = (data: Uint8Array, from: Endpoint) => void;
-type ErrorReceiver = (error: Error, peer: Endpoint | undefined) => void;
-
 /** Events handled per wake-up (a datagram or a timer). */
 const MAX_EVENTS = 64;
 
-export class DtlsClientLink implements DatagramLink {
+export class DtlsClientLink extends LinkReceivers implements DatagramLink {
   readonly peer: Endpoint;
   readonly #raw: DatagramLink;
   readonly #session: DtlsSession;
   readonly #clock: MonotonicClock;
   readonly #deadline: DeadlineTimer;
-  #receiver: Receiver = () => {};
-  #errorReceiver: ErrorReceiver = () => {};
   #onConnected: (() => void) | undefined;
   #onFailed: ((e: Error) => void) | undefined;
   #closed = false;
 
   private constructor(o: DtlsClientLinkOptions) {
+    super();
     this.peer = { address: o.peer.address, port: o.peer.port };
     this.#raw = o.raw;
     this.#clock = o.clock;
@@ -57,7 +54,7 @@ export class DtlsClientLink implements DatagramLink {
       this.#session.handleDatagram(data, this.#clock.now());
       this.#pump();
     });
-    o.raw.onError((error) => this.#errorReceiver(error, this.peer));
+    o.raw.onError((error) => this.fail(error, this.peer));
   }
 
   /** Runs the handshake; resolves when connected, rejects with a DtlsError (the raw link is then closed). */
@@ -88,23 +85,15 @@ export class DtlsClientLink implements DatagramLink {
   send(datagram: Uint8Array, to: Endpoint): void {
     if (this.#closed) return;
     if (to.port !== this.peer.port || to.address !== this.peer.address) {
-      this.#errorReceiver(new DtlsError("dtls.bad_argument", "caller", "a DtlsClientLink only reaches its own peer"), to);
+      this.fail(new DtlsError("dtls.bad_argument", "caller", "a DtlsClientLink only reaches its own peer"), to);
       return;
     }
     try {
       this.#session.write(datagram, this.#clock.now());
     } catch (e) {
-      this.#errorReceiver(e as Error, to);
+      this.fail(e as Error, to);
     }
     this.#pump();
-  }
-
-  onDatagram(receiver: Receiver): void {
-    this.#receiver = receiver;
-  }
-
-  onError(receiver: ErrorReceiver): void {
-    this.#errorReceiver = receiver;
   }
 
   /** Sends close_notify, frees the session and closes the raw link. Safe twice. */
@@ -146,14 +135,14 @@ export class DtlsClientLink implements DatagramLink {
         this.#onFailed = undefined;
         connected?.();
       } else if (ev.type === "data") {
-        this.#receiver(ev.data, this.peer);
+        this.deliver(ev.data, this.peer);
         if (this.#closed) return;
       } else {
         const err = ev.error ?? new DtlsError("dtls.peer_closed", "peer", "the server closed the session");
         const failed = this.#onFailed;
         this.#onFailed = undefined;
         if (failed !== undefined) failed(err);
-        else this.#errorReceiver(err, this.peer);
+        else this.fail(err, this.peer);
         this.#flush();
         this.#shutdown();
         return;

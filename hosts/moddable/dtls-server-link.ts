@@ -20,6 +20,7 @@
 import { DtlsError, DtlsServer } from "../../modules/dtls/dtls.js";
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
 import { DeadlineTimer } from "../../src/link/deadline-timer.js";
+import { LinkReceivers } from "../../src/link/link-receivers.js";
 
 export const DTLS_SERVER_MAX_SESSIONS = 4;
 export const DTLS_SERVER_IDLE_MS = 120_000;
@@ -37,10 +38,7 @@ export interface DtlsServerLinkOptions {
   readonly handshakeDeadlineMs?: number;
 }
 
-type Receiver = (data: Uint8Array, from: Endpoint) => void;
-type ErrorReceiver = (error: Error, peer: Endpoint | undefined) => void;
-
-export class DtlsServerLink implements DatagramLink {
+export class DtlsServerLink extends LinkReceivers implements DatagramLink {
   readonly maxDatagramSize: number;
   readonly #raw: DatagramLink;
   readonly #clock: MonotonicClock;
@@ -48,8 +46,6 @@ export class DtlsServerLink implements DatagramLink {
   /** Connected peers by key (for close()); the server keeps the sessions. */
   readonly #connected = new Map<string, Endpoint>();
   readonly #deadline: DeadlineTimer;
-  #receiver: Receiver = () => {};
-  #errorReceiver: ErrorReceiver = () => {};
   #closed = false;
   /** Peers replaced by a newcomer; newcomers refused; sessions that ended with an error. */
   evicted = 0;
@@ -57,6 +53,7 @@ export class DtlsServerLink implements DatagramLink {
   failed = 0;
 
   constructor(o: DtlsServerLinkOptions) {
+    super();
     this.#raw = o.raw;
     this.#clock = o.clock;
     this.#server = new DtlsServer({
@@ -76,7 +73,7 @@ export class DtlsServerLink implements DatagramLink {
     // One CCM_8 record under a 1280-byte MTU, as the Node server socket.
     this.maxDatagramSize = 1152;
     o.raw.onDatagram((data, from) => this.#receive(data, from));
-    o.raw.onError((error, peer) => this.#errorReceiver(error, peer));
+    o.raw.onError((error, peer) => this.fail(error, peer));
   }
 
   get sessionCount(): number {
@@ -87,19 +84,11 @@ export class DtlsServerLink implements DatagramLink {
     if (this.#closed) return;
     const k = key(to);
     if (!this.#connected.has(k)) {
-      this.#errorReceiver(new DtlsError("dtls.closed", "caller", "no DTLS session with this peer"), to);
+      this.fail(new DtlsError("dtls.closed", "caller", "no DTLS session with this peer"), to);
       return;
     }
     this.#guard(to, () => this.#server.write(datagram, k, this.#clock.now()));
     this.#pump();
-  }
-
-  onDatagram(receiver: Receiver): void {
-    this.#receiver = receiver;
-  }
-
-  onError(receiver: ErrorReceiver): void {
-    this.#errorReceiver = receiver;
   }
 
   /** Sends close_notify to every connected peer, frees the server and closes the raw link. Safe twice. */
@@ -128,7 +117,7 @@ export class DtlsServerLink implements DatagramLink {
       fn();
     } catch (e) {
       if (e instanceof DtlsError && e.code === "dtls.session_limit") this.refused++;
-      this.#errorReceiver(e as Error, peer);
+      this.fail(e as Error, peer);
     }
   }
 
@@ -138,7 +127,7 @@ export class DtlsServerLink implements DatagramLink {
       if (ev.type === "transmit") this.#raw.send(ev.data, endpoint(ev.peer));
       else if (ev.type === "connected") this.#connected.set(ev.peer, endpoint(ev.peer));
       else if (ev.type === "data") {
-        this.#receiver(ev.data, endpoint(ev.peer));
+        this.deliver(ev.data, endpoint(ev.peer));
         if (this.#closed) return;
       } else {
         this.#connected.delete(ev.peer);
@@ -146,7 +135,7 @@ export class DtlsServerLink implements DatagramLink {
         if (code === "dtls.session_limit") this.evicted++;
         else if (ev.error !== undefined && code !== "dtls.peer_closed" && code !== "dtls.idle_timeout") {
           this.failed++;
-          this.#errorReceiver(ev.error, endpoint(ev.peer));
+          this.fail(ev.error, endpoint(ev.peer));
         }
       }
     }

@@ -15,6 +15,7 @@ import UDP from "embedded:io/socket/udp";
 import Timer from "timer";
 import { IdpgateError } from "../../src/errors.js";
 import type { DatagramLink, Endpoint } from "../../src/ports.js";
+import { LinkReceivers } from "../../src/link/link-receivers.js";
 
 /** Datagrams handled per onReadable before yielding to other work. */
 export const UDP_MAX_PER_WAKE = 8;
@@ -30,22 +31,19 @@ export interface UdpLinkOptions {
   readonly maxPerWake?: number;
 }
 
-type Receiver = (data: Uint8Array, from: Endpoint) => void;
-type ErrorReceiver = (error: Error, peer: Endpoint | undefined) => void;
 type Packet = ArrayBuffer & { readonly address: string; readonly port: number };
 /** ECMA-419 `close()` is missing from @moddable/typings 5.6.0's UDP, and read() may find nothing. */
 type Socket = UDP & { close(): void };
 
-export class UdpLink implements DatagramLink {
+export class UdpLink extends LinkReceivers implements DatagramLink {
   readonly maxDatagramSize: number;
   readonly #socket: Socket;
   readonly #maxPerWake: number;
-  #receiver: Receiver = () => {};
-  #errorReceiver: ErrorReceiver = () => {};
   #again: Timer | undefined;
   #closed = false;
 
   constructor(options: UdpLinkOptions = {}) {
+    super();
     this.maxDatagramSize = options.maxDatagramSize ?? UDP_MAX_DATAGRAM;
     this.#maxPerWake = Math.max(1, options.maxPerWake ?? UDP_MAX_PER_WAKE);
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -57,7 +55,7 @@ export class UdpLink implements DatagramLink {
         link.#drain();
       },
       onError() {
-        link.#errorReceiver(new IdpgateError("link.socket_error", "environment", "UDP socket error"), undefined);
+        link.fail(new IdpgateError("link.socket_error", "environment", "UDP socket error"), undefined);
       },
     }) as Socket;
   }
@@ -67,16 +65,8 @@ export class UdpLink implements DatagramLink {
     try {
       this.#socket.write(datagram, to.address, to.port);
     } catch (e) {
-      this.#errorReceiver(e instanceof Error ? e : new IdpgateError("link.send_failed", "environment", "UDP send failed"), to);
+      this.fail(e instanceof Error ? e : new IdpgateError("link.send_failed", "environment", "UDP send failed"), to);
     }
-  }
-
-  onDatagram(receiver: Receiver): void {
-    this.#receiver = receiver;
-  }
-
-  onError(receiver: ErrorReceiver): void {
-    this.#errorReceiver = receiver;
   }
 
   /** Closes the socket; safe twice. */
@@ -93,7 +83,7 @@ export class UdpLink implements DatagramLink {
     for (; n < this.#maxPerWake && !this.#closed; n++) {
       const p = this.#socket.read() as Packet | undefined;
       if (p === undefined) return;
-      this.#receiver(new Uint8Array(p), { address: p.address, port: p.port });
+      this.deliver(new Uint8Array(p), { address: p.address, port: p.port });
     }
     if (this.#closed || this.#again !== undefined) return;
     // A full batch: more may wait, and lwIP will not call onReadable again for them.

@@ -12,6 +12,7 @@
 import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { DatagramLink, Endpoint } from "../../src/ports.js";
+import { LinkReceivers } from "../../src/link/link-receivers.js";
 
 export interface UdpLinkOptions {
   /** Open this family's socket at once (4 or 6); the other opens on first use. */
@@ -21,19 +22,15 @@ export interface UdpLinkOptions {
   readonly maxDatagramSize?: number;
 }
 
-type Receiver = (data: Uint8Array, from: Endpoint) => void;
-type ErrorReceiver = (error: Error, peer: Endpoint | undefined) => void;
-
-export class UdpLink implements DatagramLink {
+export class UdpLink extends LinkReceivers implements DatagramLink {
   readonly maxDatagramSize: number;
   readonly #options: UdpLinkOptions;
   #v4: dgram.Socket | undefined;
   #v6: dgram.Socket | undefined;
-  #receiver: Receiver = () => {};
-  #errorReceiver: ErrorReceiver = () => {};
   #closed = false;
 
   constructor(options: UdpLinkOptions = {}) {
+    super();
     this.#options = options;
     this.maxDatagramSize = options.maxDatagramSize ?? 1152;
   }
@@ -65,9 +62,9 @@ export class UdpLink implements DatagramLink {
     const s = dgram.createSocket({ type: v6 ? "udp6" : "udp4", ipv6Only: v6 });
     s.on("message", (msg, rinfo) => {
       if (!this.#closed)
-        this.#receiver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port });
+        this.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port });
     });
-    s.on("error", (err) => this.#errorReceiver(err, undefined));
+    s.on("error", (err) => this.fail(err, undefined));
     s.bind({ port: 0, ...(this.#options.bindAddress === undefined ? {} : { address: this.#options.bindAddress }) });
     if (v6) this.#v6 = s;
     else this.#v4 = s;
@@ -77,16 +74,8 @@ export class UdpLink implements DatagramLink {
   send(datagram: Uint8Array, to: Endpoint): void {
     if (this.#closed) return;
     this.#socket(isIPv6(to.address)).send(datagram, to.port, to.address, (err) => {
-      if (err) this.#errorReceiver(err, to);
+      if (err) this.fail(err, to);
     });
-  }
-
-  onDatagram(receiver: Receiver): void {
-    this.#receiver = receiver;
-  }
-
-  onError(receiver: ErrorReceiver): void {
-    this.#errorReceiver = receiver;
   }
 
   close(): void {

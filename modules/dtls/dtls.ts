@@ -14,8 +14,11 @@
  * for (let d = c.pollTransmit(); d; d = c.pollTransmit()) udp.write(d, address, port);
  * ```
  */
-import { IdpgateError, nameError, type Fault } from "../../src/errors.js";
+import type { IdpgateError } from "../../src/errors.js";
+import { DtlsError, faultOf } from "./dtls-error.js";
 import type {} from "./native.js";
+
+export { DtlsError };
 
 export interface DtlsSessionOptions {
   readonly role: "client" | "server";
@@ -43,20 +46,6 @@ export type DtlsEvent =
   | { readonly type: "data"; readonly data: Uint8Array }
   | { readonly type: "closed"; readonly error?: IdpgateError };
 
-/** The typed error of the DTLS layer on XS; `alert` is the TLS alert number received, or -1. */
-export class DtlsError extends IdpgateError {
-  readonly alert: number;
-  constructor(code: string, fault: Fault, message: string, alert = -1) {
-    super(code, fault, message);
-    nameError(this, "DtlsError");
-    this.alert = alert;
-  }
-}
-
-function toFault(v: unknown): Fault {
-  return v === "peer" || v === "caller" || v === "environment" ? v : "internal";
-}
-
 /** The option arguments sessions and servers share, in the order dtls_xs.c's _options reads them. */
 function optionArgs(o: Omit<DtlsSessionOptions, "role">): unknown[] {
   return [
@@ -82,7 +71,7 @@ function call<T>(fn: () => T): T {
     const x = e as { code?: unknown; fault?: unknown; alert?: unknown };
     if (typeof x.code === "string" && x.code.startsWith("dtls.")) {
       const alert = typeof x.alert === "number" ? x.alert : -1;
-      throw new DtlsError(x.code, toFault(x.fault), alert >= 0 ? `${x.code} (alert ${alert})` : x.code, alert);
+      throw new DtlsError(x.code, faultOf(x.fault), alert >= 0 ? `${x.code} (alert ${alert})` : x.code, alert);
     }
     throw e;
   }
@@ -112,7 +101,7 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
     const code = native("xs_dtls_session_error").call(this) as string | undefined;
     if (code === undefined) return undefined;
     const alert = native("xs_dtls_session_alert").call(this) as number;
-    return new DtlsError(code, toFault(native("xs_dtls_error_fault")(code)), alert >= 0 ? `${code} (alert ${alert})` : code, alert);
+    return new DtlsError(code, faultOf(native("xs_dtls_error_fault")(code)), alert >= 0 ? `${code} (alert ${alert})` : code, alert);
   }
 
   /** Client: sends the ClientHello. */
@@ -214,6 +203,11 @@ interface NativeServerEvent {
   readonly alert: number;
 }
 
+/** The datagram of a transmit or data event (the binding always gives one; an empty one is possible). */
+function payload(ev: NativeServerEvent): Uint8Array {
+  return new Uint8Array(ev.data ?? new ArrayBuffer(0));
+}
+
 /**
  * The multi-peer DTLS server of modules/dtls (dtls_server) on XS, sans-IO: stateless HelloVerifyRequest
  * cookies (a ClientHello costs no session until it returns its cookie), a bounded session table, idle expiry,
@@ -243,21 +237,20 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") {
   pollEvent(): DtlsServerEvent | undefined {
     const ev = call(() => native("xs_dtls_server_poll").call(this) as NativeServerEvent | undefined);
     if (ev === undefined) return undefined;
-    const data = new Uint8Array(ev.data ?? new ArrayBuffer(0));
     switch (ev.kind) {
       case 1:
-        return { type: "transmit", peer: ev.peer, data };
+        return { type: "transmit", peer: ev.peer, data: payload(ev) };
       case 2:
         return { type: "connected", peer: ev.peer };
       case 3:
-        return { type: "data", peer: ev.peer, data };
+        return { type: "data", peer: ev.peer, data: payload(ev) };
       default: {
         if (ev.code === undefined) return { type: "closed", peer: ev.peer };
         const message = ev.alert >= 0 ? `${ev.code} (alert ${ev.alert})` : ev.code;
         return {
           type: "closed",
           peer: ev.peer,
-          error: new DtlsError(ev.code, toFault(native("xs_dtls_error_fault")(ev.code)), message, ev.alert),
+          error: new DtlsError(ev.code, faultOf(native("xs_dtls_error_fault")(ev.code)), message, ev.alert),
         };
       }
     }

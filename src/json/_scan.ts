@@ -3,20 +3,9 @@
  * UTF-8, numbers, literals. Each returns the offset after what it scanned or throws a JsonError; the
  * end of input inside a value is always `json.truncated`.
  */
-import { JsonError } from "./errors.js";
+import { JsonError, type JsonSyntaxErrorCode } from "./errors.js";
 
-export function fail(
-  code:
-    | "json.unexpected_byte"
-    | "json.trailing_comma"
-    | "json.leading_zero"
-    | "json.bad_escape"
-    | "json.bad_utf8"
-    | "json.control_char"
-    | "json.trailing_data"
-    | "json.truncated",
-  pos: number,
-): never {
+export function fail(code: JsonSyntaxErrorCode, pos: number): never {
   throw new JsonError(code, pos, code === "json.truncated" ? "input ends inside a value" : `invalid JSON (${code.slice(5)})`);
 }
 

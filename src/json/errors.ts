@@ -17,7 +17,8 @@ import { IdpgateError, nameError, type Fault } from "../errors.js";
  * Writer (fault `caller`): `json.lone_surrogate`, `json.buffer_too_small`, `json.not_finite`,
  * `json.writer_state`.
  */
-export type JsonErrorCode =
+/** The syntax errors of the tokenizer (RFC 8259), the codes before its limits in the list above. */
+export type JsonSyntaxErrorCode =
   | "json.unexpected_byte"
   | "json.trailing_comma"
   | "json.leading_zero"
@@ -25,7 +26,10 @@ export type JsonErrorCode =
   | "json.bad_utf8"
   | "json.control_char"
   | "json.trailing_data"
-  | "json.truncated"
+  | "json.truncated";
+
+export type JsonErrorCode =
+  | JsonSyntaxErrorCode
   | "json.too_deep"
   | "json.too_many_tokens"
   | "json.too_large"

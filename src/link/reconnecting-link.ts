@@ -10,6 +10,7 @@
  * better signal without a Connection ID or a heartbeat).
  */
 import type { DatagramLink, Endpoint } from "../ports.js";
+import { LinkReceivers } from "./link-receivers.js";
 
 export type LinkConnector = () => Promise<DatagramLink>;
 
@@ -24,20 +25,19 @@ interface Queued {
   readonly to: Endpoint;
 }
 
-export class ReconnectingLink implements DatagramLink {
+export class ReconnectingLink extends LinkReceivers implements DatagramLink {
   readonly maxDatagramSize: number;
   readonly #connect: LinkConnector;
   readonly #maxQueued: number;
   #link: DatagramLink | undefined;
   #connecting: Promise<void> | undefined;
   #queue: Queued[] = [];
-  #receiver: (data: Uint8Array, from: Endpoint) => void = () => {};
-  #errorReceiver: (error: Error, peer: Endpoint | undefined) => void = () => {};
   #closed = false;
   /** Completed connections, for counters and tests. */
   connections = 0;
 
   constructor(connect: LinkConnector, options: ReconnectingLinkOptions) {
+    super();
     this.#connect = connect;
     this.maxDatagramSize = options.maxDatagramSize;
     this.#maxQueued = options.maxQueued ?? 4;
@@ -71,12 +71,12 @@ export class ReconnectingLink implements DatagramLink {
         this.connections++;
         this.#link = link;
         link.onDatagram((data, from) => {
-          if (this.#link === link) this.#receiver(data, from);
+          if (this.#link === link) this.deliver(data, from);
         });
         link.onError((error, peer) => {
           if (this.#link !== link) return;
           this.#drop();
-          this.#errorReceiver(error, peer);
+          this.fail(error, peer);
         });
         const queued = this.#queue;
         this.#queue = [];
@@ -85,7 +85,7 @@ export class ReconnectingLink implements DatagramLink {
       (error: unknown) => {
         this.#connecting = undefined;
         this.#queue = [];
-        if (!this.#closed) this.#errorReceiver(error instanceof Error ? error : new Error(String(error)), undefined);
+        if (!this.#closed) this.fail(error instanceof Error ? error : new Error(String(error)), undefined);
       },
     );
   }
@@ -103,14 +103,6 @@ export class ReconnectingLink implements DatagramLink {
   /** Forgets the current link; the next send connects again. */
   reset(): void {
     this.#drop();
-  }
-
-  onDatagram(receiver: (data: Uint8Array, from: Endpoint) => void): void {
-    this.#receiver = receiver;
-  }
-
-  onError(receiver: (error: Error, peer: Endpoint | undefined) => void): void {
-    this.#errorReceiver = receiver;
   }
 
   close(): void {

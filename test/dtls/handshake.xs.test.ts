@@ -2,6 +2,7 @@
 // machine, datagrams passed in memory (sans-IO) on a virtual clock. XS only: under Node this file declares
 // nothing (Native() does not exist there; Node covers the same core through N-API in *.node.test.ts).
 import { assert, onNode, test } from "../harness/index.js";
+import { runPair } from "../support/dtls-pair.js";
 
 async function declareTests(): Promise<void> {
   const { DtlsServer, DtlsSession, DtlsError } = await import("../../modules/dtls/dtls.js");
@@ -17,28 +18,7 @@ async function declareTests(): Promise<void> {
   const KEY = new Uint8Array([0, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
   const TIMERS = { handshakeTimeoutMinMs: 100, handshakeTimeoutMaxMs: 800, handshakeDeadlineMs: 5000 };
 
-  function run(a: Session, b: Session, start: number): number {
-    let now = start;
-    for (let i = 0; i < 300; i++) {
-      let moved = false;
-      for (let d = a.pollTransmit(); d; d = a.pollTransmit()) {
-        moved = true;
-        b.handleDatagram(d, now);
-      }
-      for (let d = b.pollTransmit(); d; d = b.pollTransmit()) {
-        moved = true;
-        a.handleDatagram(d, now);
-      }
-      if (moved) continue;
-      const ta = a.pollTimeout();
-      const tb = b.pollTimeout();
-      if (ta === undefined && tb === undefined) return now;
-      now = Math.max(now, Math.min(ta ?? Infinity, tb ?? Infinity));
-      a.handleTimeout(now);
-      b.handleTimeout(now);
-    }
-    return now;
-  }
+  const run = (a: Session, b: Session, start: number): number => runPair(a, b, start, 300);
 
   test("PSK-CCM8 handshake, exchange and close_notify between two XS DtlsSessions", () => {
     const c = new DtlsSession({ role: "client", identity: bytes("device-1"), key: KEY, ...TIMERS });

@@ -7,32 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { DtlsError, DtlsServer, DtlsSession, parseKey, type DtlsEvent } from "../../hosts/node/dtls/index.js";
 import { makePki, requireAddon, requireTool } from "../support/node/dtls-peers.js";
+import { runPair } from "../support/dtls-pair.js";
 
 const PSK = { identity: "device-1", key: "hex:00112233445566778899aabbccddeeff" };
 const TIMERS = { handshakeTimeoutMinMs: 100, handshakeTimeoutMaxMs: 800, handshakeDeadlineMs: 5000 };
-
-/** Moves datagrams both ways until quiet; advances the virtual clock to the next deadline when idle. */
-function run(a: DtlsSession, b: DtlsSession, start: number, maxSteps = 500): number {
-  let now = start;
-  for (let i = 0; i < maxSteps; i++) {
-    let moved = false;
-    for (let d = a.pollTransmit(); d; d = a.pollTransmit()) {
-      moved = true;
-      b.handleDatagram(d, now);
-    }
-    for (let d = b.pollTransmit(); d; d = b.pollTransmit()) {
-      moved = true;
-      a.handleDatagram(d, now);
-    }
-    if (moved) continue;
-    const ts = [a.pollTimeout(), b.pollTimeout()].filter((t): t is number => t !== undefined);
-    if (ts.length === 0) return now;
-    now = Math.max(now, Math.min(...ts));
-    a.handleTimeout(now);
-    b.handleTimeout(now);
-  }
-  return now;
-}
 
 function events(s: DtlsSession): DtlsEvent[] {
   const out: DtlsEvent[] = [];
@@ -45,14 +23,14 @@ test("client and server sessions handshake in memory, exchange datagrams, close 
   const c = DtlsSession.client({ psk: PSK, ...TIMERS });
   const s = DtlsSession.server({ psk: [PSK], ...TIMERS });
   c.start(0);
-  run(c, s, 0);
+  runPair(c, s, 0);
   assert.equal(c.state, "connected");
   assert.equal(s.state, "connected");
   assert.equal(c.suite, "TLS-PSK-WITH-AES-128-CCM-8");
   assert.deepEqual(events(c), [{ type: "connected" }]);
   c.write(new Uint8Array([1, 2, 3]), 10);
   c.write(new Uint8Array([4]), 10);
-  run(c, s, 10);
+  runPair(c, s, 10);
   const got = events(s)
     .filter((e) => e.type === "data")
     .map((e) => (e.type === "data" ? [...e.data] : []));
@@ -63,7 +41,7 @@ test("client and server sessions handshake in memory, exchange datagrams, close 
   );
   c.close(20);
   c.close(20);
-  run(c, s, 20);
+  runPair(c, s, 20);
   assert.equal(s.state, "closed");
   const end = events(s);
   assert.equal(end.length, 1);
@@ -201,7 +179,7 @@ test("an unknown identity is refused by our server with alert 115: dtls.unknown_
   const c = DtlsSession.client({ psk: { identity: "stranger", key: PSK.key }, ...TIMERS });
   const s = DtlsSession.server({ psk: [PSK], ...TIMERS });
   c.start(0);
-  const end = run(c, s, 0);
+  const end = runPair(c, s, 0);
   assert.ok(end < 1000, "no waiting for timeouts");
   assert.equal(c.error?.code, "dtls.unknown_identity");
   assert.equal(c.error?.alert, 115);
@@ -215,7 +193,7 @@ test("a wrong key is dtls.bad_psk", () => {
   const c = DtlsSession.client({ psk: { identity: PSK.identity, key: "hex:ffff" }, ...TIMERS });
   const s = DtlsSession.server({ psk: [PSK], ...TIMERS });
   c.start(0);
-  run(c, s, 0);
+  runPair(c, s, 0);
   assert.equal(c.state, "failed");
   assert.equal(c.error?.code, "dtls.bad_psk");
   c.free();
@@ -297,7 +275,7 @@ test("anti-replay: a replayed record is delivered once", () => {
   const c = DtlsSession.client({ psk: PSK, ...TIMERS });
   const s = DtlsSession.server({ psk: [PSK], ...TIMERS });
   c.start(0);
-  run(c, s, 0);
+  runPair(c, s, 0);
   events(s);
   c.write(new Uint8Array([42]), 1);
   const record = c.pollTransmit();
@@ -337,7 +315,7 @@ test("an expired server certificate is dtls.expired_certificate; a CA-less clien
     const c = DtlsSession.client({ ca: pki.caPem, serverName: "localhost", ...TIMERS });
     const s = DtlsSession.server({ cert: pki.expiredCert, key: pki.expiredKey, ...TIMERS });
     c.start(0);
-    run(c, s, 0);
+    runPair(c, s, 0);
     assert.equal(c.state, "failed");
     assert.equal(c.error?.code, "dtls.expired_certificate");
     c.free();

@@ -3,6 +3,16 @@ import { FakeClock, Prng } from "../harness/index.js";
 import { IdpUnavailable, IntrospectionClaims, IdpUnauthorized, type ClaimFields, type Introspector } from "../../src/idp/index.js";
 import type { RandomSource, WallClock } from "../../src/ports.js";
 
+/** The wall clock the verifier suites start at (ms), and the claims of a token active for an hour from then. */
+export const EPOCH = 1_700_000_000_000;
+export const ACTIVE: ClaimFields = {
+  active: true,
+  sub: "dev-1",
+  scope: "relay.switch tenant.demo",
+  iss: "https://idp/",
+  exp: EPOCH / 1000 + 3600,
+};
+
 export class PrngRandom implements RandomSource {
   readonly #prng: Prng;
   constructor(seed: number) {

@@ -3,8 +3,7 @@
 // there; hosts/node/token-digest.ts is the Node port, tested in test/verifier/token-digest.node.test.ts).
 import { assert, FakeClock, onNode, test } from "../harness/index.js";
 import { MutableDecision, Verifier } from "../../src/verifier/index.js";
-import type { ClaimFields } from "../../src/idp/index.js";
-import { FakeIdp, FakeWall } from "./fakes.fixture.js";
+import { ACTIVE, EPOCH, FakeIdp, FakeWall } from "./fakes.fixture.js";
 
 async function declareTests(): Promise<void> {
   const { NativeTokenDigest } = await import("../../modules/digest/token_digest.js");
@@ -70,15 +69,6 @@ async function declareTests(): Promise<void> {
     for (let i = 0; i < 8; i++) digestOf(new NativeTokenDigest(), "tok-a");
     gc(); // the host aborts on a destructor fault; valgrind runs cover the wipe in modules/digest/test
   });
-
-  const EPOCH = 1_700_000_000_000;
-  const ACTIVE: ClaimFields = {
-    active: true,
-    sub: "dev-1",
-    scope: "relay.switch tenant.demo",
-    iss: "https://idp/",
-    exp: EPOCH / 1000 + 3600,
-  };
 
   test("the Verifier caches by the native digest end to end", async () => {
     const clock = new FakeClock(0);

@@ -1,16 +1,7 @@
 import { test, assert, FakeClock } from "../harness/index.js";
 import { MutableDecision, Verifier, type VerifierOptions } from "../../src/verifier/index.js";
 import type { ClaimFields } from "../../src/idp/index.js";
-import { FakeIdp, FakeWall, PrngRandom, settle } from "./fakes.fixture.js";
-
-const EPOCH = 1_700_000_000_000;
-const ACTIVE: ClaimFields = {
-  active: true,
-  sub: "dev-1",
-  scope: "relay.switch tenant.demo",
-  iss: "https://idp/",
-  exp: EPOCH / 1000 + 3600,
-};
+import { ACTIVE, EPOCH, FakeIdp, FakeWall, PrngRandom, settle } from "./fakes.fixture.js";
 
 function setup(overrides: Partial<VerifierOptions> = {}, claims: (token: string) => ClaimFields = () => ACTIVE) {
   const clock = new FakeClock(0);

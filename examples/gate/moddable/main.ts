@@ -5,10 +5,9 @@
  */
 import config from "mc/config";
 import { utf8Encode } from "../../../src/coap/index.js";
-import { Verifier } from "../../../src/verifier/index.js";
 import { connectDeviceIdp, devicePorts, DtlsServerLink, UdpLink } from "../../../hosts/moddable/index.js";
 import { Gate } from "../app.js";
-import { keyBytes, readGateConfig } from "../config.js";
+import { gateVerifier, idpClientCredentials, keyBytes, readGateConfig } from "../config.js";
 
 /** The XS test host's measurement API (hosts/xs/js/host.ts); absent on devices. */
 interface XsHostMemory {
@@ -37,17 +36,9 @@ function start(): Gate {
   const idp = connectDeviceIdp(c.idpUrl, {
     psk: { identity: utf8Encode(c.idpPskId), key: keyBytes(c.idpPsk) },
     ports,
-    ...(c.idpClientId === undefined ? {} : { clientId: c.idpClientId }),
-    ...(c.idpClientSecret === undefined ? {} : { clientSecret: c.idpClientSecret }),
+    ...idpClientCredentials(c),
   });
-  const verifier = new Verifier({
-    introspector: idp.introspector,
-    clock: ports.clock,
-    wallClock: ports.wall,
-    random: ports.random,
-    cacheEntries: c.cacheEntries,
-    maxTtlMs: c.maxTtlMs,
-  });
+  const verifier = gateVerifier(c, idp.introspector, ports);
   const server = new DtlsServerLink({
     raw: new UdpLink({ port: c.gatePort }),
     psk: { identity: utf8Encode(c.gatePskId), key: keyBytes(c.gatePsk) },

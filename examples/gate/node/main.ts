@@ -7,9 +7,8 @@
 import { connectIdp } from "../../../hosts/node/idp-connection.js";
 import { nodePorts } from "../../../hosts/node/ports.js";
 import { DtlsServerSocket } from "../../../hosts/node/dtls/dtls-server-socket.js";
-import { Verifier } from "../../../src/verifier/index.js";
 import { Gate } from "../app.js";
-import { readGateConfig } from "../config.js";
+import { gateVerifier, idpClientCredentials, readGateConfig } from "../config.js";
 
 const FLAGS: Record<string, string> = {
   "--idp": "idpUrl",
@@ -41,17 +40,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const ports = nodePorts();
   const idp = connectIdp(c.idpUrl, {
     dtls: { psk: { identity: c.idpPskId, key: c.idpPsk } },
-    ...(c.idpClientId === undefined ? {} : { clientId: c.idpClientId }),
-    ...(c.idpClientSecret === undefined ? {} : { clientSecret: c.idpClientSecret }),
+    ...idpClientCredentials(c),
   });
-  const verifier = new Verifier({
-    introspector: idp.introspector,
-    clock: ports.clock,
-    wallClock: ports.wall,
-    random: ports.random,
-    cacheEntries: c.cacheEntries,
-    maxTtlMs: c.maxTtlMs,
-  });
+  const verifier = gateVerifier(c, idp.introspector, ports);
   const socket = await DtlsServerSocket.listen({
     port: c.gatePort,
     address: bind,

@@ -17,6 +17,7 @@ import type { DatagramLink, Endpoint } from "../../../src/ports.js";
 import { DtlsError } from "./errors.js";
 import type { DtlsOptions } from "./options.js";
 import { DtlsSession } from "./session.js";
+import { LinkReceivers } from "../../../src/link/link-receivers.js";
 
 export interface DtlsLinkOptions extends DtlsOptions {
   /** Server address (numeric IPv4 or IPv6). */
@@ -27,23 +28,19 @@ export interface DtlsLinkOptions extends DtlsOptions {
   readonly resume?: Uint8Array;
 }
 
-type Receiver = (data: Uint8Array, from: Endpoint) => void;
-type ErrorReceiver = (error: Error, peer: Endpoint | undefined) => void;
-
 const now = (): number => performance.now();
 
-export class DtlsLink implements DatagramLink {
+export class DtlsLink extends LinkReceivers implements DatagramLink {
   readonly peer: Endpoint;
   readonly #session: DtlsSession;
   readonly #socket: dgram.Socket;
   #timer: NodeJS.Timeout | undefined;
-  #receiver: Receiver = () => {};
-  #errorReceiver: ErrorReceiver = () => {};
   #onConnected: (() => void) | undefined;
   #onFailed: ((e: DtlsError) => void) | undefined;
   #closed = false;
 
   private constructor(options: DtlsLinkOptions) {
+    super();
     this.peer = { address: options.host, port: options.port };
     this.#session = DtlsSession.client(options);
     if (options.resume !== undefined) {
@@ -59,7 +56,7 @@ export class DtlsLink implements DatagramLink {
       this.#session.handleDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), now());
       this.#pump();
     });
-    this.#socket.on("error", (err) => this.#errorReceiver(err, undefined));
+    this.#socket.on("error", (err) => this.fail(err, undefined));
   }
 
   /** Binds a socket, runs the handshake and resolves when connected; rejects with a DtlsError. */
@@ -100,23 +97,15 @@ export class DtlsLink implements DatagramLink {
   send(datagram: Uint8Array, to: Endpoint): void {
     if (this.#closed) return;
     if (to.port !== this.peer.port || to.address !== this.peer.address) {
-      this.#errorReceiver(new DtlsError("dtls.bad_argument", "caller", "a DtlsLink only reaches its own peer"), to);
+      this.fail(new DtlsError("dtls.bad_argument", "caller", "a DtlsLink only reaches its own peer"), to);
       return;
     }
     try {
       this.#session.write(datagram, now());
     } catch (e) {
-      this.#errorReceiver(e as Error, to);
+      this.fail(e as Error, to);
     }
     this.#pump();
-  }
-
-  onDatagram(receiver: Receiver): void {
-    this.#receiver = receiver;
-  }
-
-  onError(receiver: ErrorReceiver): void {
-    this.#errorReceiver = receiver;
   }
 
   /** Sends close_notify, then closes the socket. Safe twice. */
@@ -155,12 +144,12 @@ export class DtlsLink implements DatagramLink {
         this.#onConnected?.();
         this.#onConnected = undefined;
       } else if (ev.type === "data") {
-        this.#receiver(ev.data, this.peer);
+        this.deliver(ev.data, this.peer);
       } else {
         const err = ev.error;
         if (this.#onFailed !== undefined && err !== undefined) this.#onFailed(err);
         else if (this.#onFailed !== undefined) this.#onFailed(new DtlsError("dtls.closed", "caller", "closed during the handshake"));
-        else if (err !== undefined) this.#errorReceiver(err, this.peer);
+        else if (err !== undefined) this.fail(err, this.peer);
         this.#onFailed = undefined;
         this.#onConnected = undefined;
         this.#flush();

@@ -13,6 +13,7 @@ import { performance } from "node:perf_hooks";
 import type { DatagramLink, Endpoint } from "../../../src/ports.js";
 import { DtlsError } from "./errors.js";
 import { DtlsServer, type DtlsServerOptions } from "./server.js";
+import { LinkReceivers } from "../../../src/link/link-receivers.js";
 
 export interface DtlsServerSocketOptions extends DtlsServerOptions {
   readonly port: number;
@@ -20,17 +21,12 @@ export interface DtlsServerSocketOptions extends DtlsServerOptions {
   readonly address?: string;
 }
 
-type Receiver = (data: Uint8Array, from: Endpoint) => void;
-type ErrorReceiver = (error: Error, peer: Endpoint | undefined) => void;
-
 const now = (): number => performance.now();
 
-export class DtlsServerSocket implements DatagramLink {
+export class DtlsServerSocket extends LinkReceivers implements DatagramLink {
   readonly #server: DtlsServer;
   readonly #socket: dgram.Socket;
   #timer: NodeJS.Timeout | undefined;
-  #receiver: Receiver = () => {};
-  #errorReceiver: ErrorReceiver = () => {};
   #connection: (peer: Endpoint) => void = () => {};
   #closeReceiver: (peer: Endpoint, error: DtlsError | undefined) => void = () => {};
   #closed = false;
@@ -38,6 +34,7 @@ export class DtlsServerSocket implements DatagramLink {
   refused = 0;
 
   private constructor(options: DtlsServerSocketOptions) {
+    super();
     this.#server = new DtlsServer(options);
     this.#socket = dgram.createSocket(options.address?.includes(":") === true ? "udp6" : "udp4");
     this.#socket.on("message", (msg, rinfo) => {
@@ -47,11 +44,11 @@ export class DtlsServerSocket implements DatagramLink {
         this.#server.handleDatagram(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), from, now());
       } catch (e) {
         if (e instanceof DtlsError && e.code === "dtls.session_limit") this.refused++;
-        this.#errorReceiver(e as Error, from);
+        this.fail(e as Error, from);
       }
       this.#pump();
     });
-    this.#socket.on("error", (err) => this.#errorReceiver(err, undefined));
+    this.#socket.on("error", (err) => this.fail(err, undefined));
   }
 
   static async listen(options: DtlsServerSocketOptions): Promise<DtlsServerSocket> {
@@ -84,20 +81,12 @@ export class DtlsServerSocket implements DatagramLink {
     this.#closeReceiver = receiver;
   }
 
-  onDatagram(receiver: Receiver): void {
-    this.#receiver = receiver;
-  }
-
-  onError(receiver: ErrorReceiver): void {
-    this.#errorReceiver = receiver;
-  }
-
   send(datagram: Uint8Array, to: Endpoint): void {
     if (this.#closed) return;
     try {
       this.#server.write(datagram, to, now());
     } catch (e) {
-      this.#errorReceiver(e as Error, to);
+      this.fail(e as Error, to);
     }
     this.#pump();
   }
@@ -121,11 +110,11 @@ export class DtlsServerSocket implements DatagramLink {
     for (let ev = this.#server.pollEvent(), i = 0; ev !== undefined && i < 1024; ev = this.#server.pollEvent(), i++) {
       if (ev.type === "transmit") this.#socket.send(ev.data, ev.peer.port, ev.peer.address);
       else if (ev.type === "connected") this.#connection(ev.peer);
-      else if (ev.type === "data") this.#receiver(ev.data, ev.peer);
+      else if (ev.type === "data") this.deliver(ev.data, ev.peer);
       else {
         this.#closeReceiver(ev.peer, ev.error);
         if (ev.error !== undefined && ev.error.code !== "dtls.peer_closed" && ev.error.code !== "dtls.idle_timeout")
-          this.#errorReceiver(ev.error, ev.peer);
+          this.fail(ev.error, ev.peer);
       }
       if (this.#closed) return;
     }

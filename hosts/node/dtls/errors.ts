@@ -1,19 +1,10 @@
 /**
- * DtlsError: the typed error of the DTLS layer. `code` is the stable string mapped once, in the C core
- * (`dtls.bad_psk`, `dtls.handshake_timeout`, `dtls.fatal_alert`, ...); `alert` is the TLS alert number when
- * one was received (-1 otherwise).
+ * The Node side of DtlsError (modules/dtls/dtls-error.ts): readable messages for the codes the addon reports,
+ * and the conversion of what it throws.
  */
-import { IdpgateError, nameError, type Fault } from "../../../src/errors.js";
+import { DtlsError, faultOf } from "../../../modules/dtls/dtls-error.js";
 
-export class DtlsError extends IdpgateError {
-  readonly alert: number;
-
-  constructor(code: string, fault: Fault, message: string, alert = -1) {
-    super(code, fault, message);
-    nameError(this, "DtlsError");
-    this.alert = alert;
-  }
-}
+export { DtlsError };
 
 const MESSAGES: Record<string, string> = {
   "dtls.bad_psk": "the peer could not verify our Finished: pre-shared key mismatch",
@@ -35,7 +26,7 @@ const MESSAGES: Record<string, string> = {
 /** Builds a DtlsError from what the addon reports (a thrown native error or an error() record). */
 export function dtlsError(info: { code?: unknown; fault?: unknown; alert?: unknown; message?: unknown }): DtlsError {
   const code = typeof info.code === "string" && info.code.startsWith("dtls.") ? info.code : "dtls.internal";
-  const fault = (["peer", "caller", "environment", "internal"] as const).find((f) => f === info.fault) ?? "internal";
+  const fault = faultOf(info.fault);
   const alert = typeof info.alert === "number" ? info.alert : -1;
   const base = MESSAGES[code] ?? (typeof info.message === "string" && info.message !== code ? info.message : code);
   return new DtlsError(code, fault, alert >= 0 ? `${base} (alert ${alert})` : base, alert);

@@ -266,32 +266,35 @@ static napi_value _ret(napi_env env, int err, dtls_session *s)
     return _undefined(env);
 }
 
-static napi_value _s_start(napi_env env, napi_callback_info info)
-{
-    size_t argc = 1; napi_value argv[1]; uint64_t now;
-    dtls_session *s = _this_session(env, info, &argc, argv);
-    if (!s) return NULL;
-    if (argc < 1 || !_now(env, argv[0], &now)) return _throw_plain(env, "dtls.bad_argument", "start(now)");
-    return _ret(env, dtls_session_start(s, now), s);
-}
+typedef int (*_bytes_fn)(dtls_session *, const uint8_t *, size_t, uint64_t);
 
-static napi_value _s_feed(napi_env env, napi_callback_info info)
+/* Calls fn(session, bytes, now) with the arguments (bytes, now). */
+static napi_value _bytes_now(napi_env env, napi_callback_info info, _bytes_fn fn, const char *usage)
 {
     size_t argc = 2; napi_value argv[2]; uint64_t now; const uint8_t *p; size_t len;
     dtls_session *s = _this_session(env, info, &argc, argv);
     if (!s) return NULL;
-    if (argc < 2 || !_bytes(env, argv[0], &p, &len) || !_now(env, argv[1], &now))
-        return _throw_plain(env, "dtls.bad_argument", "feed(bytes, now)");
-    return _ret(env, dtls_session_feed(s, p, len, now), s);
+    if (argc < 2 || !_bytes(env, argv[0], &p, &len) || !_now(env, argv[1], &now)) return _throw_plain(env, "dtls.bad_argument", usage);
+    return _ret(env, fn(s, p, len, now), s);
 }
 
-static napi_value _s_handle_timeout(napi_env env, napi_callback_info info)
+typedef int (*_now_fn)(dtls_session *, uint64_t);
+
+/* Calls fn(session, now) with the argument (now). */
+static napi_value _at_now(napi_env env, napi_callback_info info, _now_fn fn, const char *usage)
 {
     size_t argc = 1; napi_value argv[1]; uint64_t now;
     dtls_session *s = _this_session(env, info, &argc, argv);
     if (!s) return NULL;
-    if (argc < 1 || !_now(env, argv[0], &now)) return _throw_plain(env, "dtls.bad_argument", "handleTimeout(now)");
-    return _ret(env, dtls_session_handle_timeout(s, now), s);
+    if (argc < 1 || !_now(env, argv[0], &now)) return _throw_plain(env, "dtls.bad_argument", usage);
+    return _ret(env, fn(s, now), s);
+}
+
+static napi_value _s_start(napi_env env, napi_callback_info info) { return _at_now(env, info, dtls_session_start, "start(now)"); }
+static napi_value _s_feed(napi_env env, napi_callback_info info) { return _bytes_now(env, info, dtls_session_feed, "feed(bytes, now)"); }
+static napi_value _s_handle_timeout(napi_env env, napi_callback_info info)
+{
+    return _at_now(env, info, dtls_session_handle_timeout, "handleTimeout(now)");
 }
 
 static napi_value _s_next_timeout(napi_env env, napi_callback_info info)
@@ -323,24 +326,8 @@ static napi_value _pop(napi_env env, napi_callback_info info, _pop_fn fn)
 static napi_value _s_poll_transmit(napi_env env, napi_callback_info info) { return _pop(env, info, dtls_session_poll_transmit); }
 static napi_value _s_read(napi_env env, napi_callback_info info) { return _pop(env, info, dtls_session_read); }
 
-static napi_value _s_write(napi_env env, napi_callback_info info)
-{
-    size_t argc = 2; napi_value argv[2]; uint64_t now; const uint8_t *p; size_t len;
-    dtls_session *s = _this_session(env, info, &argc, argv);
-    if (!s) return NULL;
-    if (argc < 2 || !_bytes(env, argv[0], &p, &len) || !_now(env, argv[1], &now))
-        return _throw_plain(env, "dtls.bad_argument", "write(bytes, now)");
-    return _ret(env, dtls_session_write(s, p, len, now), s);
-}
-
-static napi_value _s_close(napi_env env, napi_callback_info info)
-{
-    size_t argc = 1; napi_value argv[1]; uint64_t now;
-    dtls_session *s = _this_session(env, info, &argc, argv);
-    if (!s) return NULL;
-    if (argc < 1 || !_now(env, argv[0], &now)) return _throw_plain(env, "dtls.bad_argument", "close(now)");
-    return _ret(env, dtls_session_close(s, now), s);
-}
+static napi_value _s_write(napi_env env, napi_callback_info info) { return _bytes_now(env, info, dtls_session_write, "write(bytes, now)"); }
+static napi_value _s_close(napi_env env, napi_callback_info info) { return _at_now(env, info, dtls_session_close, "close(now)"); }
 
 static napi_value _s_state(napi_env env, napi_callback_info info)
 {
@@ -507,15 +494,23 @@ static napi_value _server_ctor(napi_env env, napi_callback_info info)
     return self;
 }
 
-static napi_value _sv_feed(napi_env env, napi_callback_info info)
+typedef int (*_peer_bytes_fn)(dtls_server *, const uint8_t *, size_t, const uint8_t *, size_t, uint64_t);
+
+/* Calls fn(server, peer, bytes, now) with the arguments (peer, bytes, now). */
+static napi_value _peer_bytes_now(napi_env env, napi_callback_info info, _peer_bytes_fn fn, const char *usage)
 {
     size_t argc = 3; napi_value argv[3]; uint64_t now; const uint8_t *p; size_t len, plen; char peer[DTLS_MAX_PEER_ID + 1];
     dtls_server *s = _this_server(env, info, &argc, argv);
     if (!s) return NULL;
     if (argc < 3 || !_peer(env, argv[0], peer, &plen) || !_bytes(env, argv[1], &p, &len) || !_now(env, argv[2], &now))
-        return _throw_plain(env, "dtls.bad_argument", "feed(peer, bytes, now)");
-    int err = dtls_server_feed(s, (const uint8_t *)peer, plen, p, len, now);
+        return _throw_plain(env, "dtls.bad_argument", usage);
+    int err = fn(s, (const uint8_t *)peer, plen, p, len, now);
     return err < 0 ? _throw_dtls(env, err, -1) : _undefined(env);
+}
+
+static napi_value _sv_feed(napi_env env, napi_callback_info info)
+{
+    return _peer_bytes_now(env, info, dtls_server_feed, "feed(peer, bytes, now)");
 }
 
 static napi_value _sv_handle_timeout(napi_env env, napi_callback_info info)
@@ -580,13 +575,7 @@ static napi_value _sv_poll(napi_env env, napi_callback_info info)
 
 static napi_value _sv_write(napi_env env, napi_callback_info info)
 {
-    size_t argc = 3; napi_value argv[3]; uint64_t now; const uint8_t *p; size_t len, plen; char peer[DTLS_MAX_PEER_ID + 1];
-    dtls_server *s = _this_server(env, info, &argc, argv);
-    if (!s) return NULL;
-    if (argc < 3 || !_peer(env, argv[0], peer, &plen) || !_bytes(env, argv[1], &p, &len) || !_now(env, argv[2], &now))
-        return _throw_plain(env, "dtls.bad_argument", "write(peer, bytes, now)");
-    int err = dtls_server_write(s, (const uint8_t *)peer, plen, p, len, now);
-    return err < 0 ? _throw_dtls(env, err, -1) : _undefined(env);
+    return _peer_bytes_now(env, info, dtls_server_write, "write(peer, bytes, now)");
 }
 
 static napi_value _sv_close_peer(napi_env env, napi_callback_info info)

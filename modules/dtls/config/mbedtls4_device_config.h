@@ -26,15 +26,6 @@
 #ifndef IDPGATE_MBEDTLS4_DEVICE_CONFIG_H
 #define IDPGATE_MBEDTLS4_DEVICE_CONFIG_H
 
-/* Record content lengths (bytes); keep CONFIG_MBEDTLS_SSL_IN/OUT_CONTENT_LEN in sdkconfig equal.
- * Overridable with -D for measurements (the mbedtls build and the drivers must then see the same values). */
-#ifndef IDPGATE_DTLS_IN_CONTENT_LEN
-#define IDPGATE_DTLS_IN_CONTENT_LEN 1152
-#endif
-#ifndef IDPGATE_DTLS_OUT_CONTENT_LEN
-#define IDPGATE_DTLS_OUT_CONTENT_LEN 1024
-#endif
-
 /* DTLS 1.2 (RFC 6347) with HelloVerifyRequest cookies, anti-replay and client reconnection on the same port
  * (the server side's MBEDTLS_ERR_SSL_CLIENT_RECONNECT) */
 #define MBEDTLS_SSL_PROTO_TLS1_2
@@ -95,25 +86,8 @@
 #undef MBEDTLS_SSL_EARLY_DATA
 #undef MBEDTLS_SSL_RECORD_SIZE_LIMIT
 
-/* Record buffers (heap: IN/OUT_CONTENT_LEN + per-buffer overhead, see the memory section of README.md).
- * IN: the largest datagram a peer sends us (its flights are fragmented to its MTU; bigger datagrams are
- * dropped by _bio_recv) and the largest handshake message, which mbedtls reassembles and then copies back
- * into the input buffer: the peer's Certificate message (12-byte header + a P-256 leaf and intermediate,
- * ~0.5 KB each). OUT: our largest handshake message (ClientHello with a session ticket, our own certificate
- * if any) and one plaintext datagram (dtls_session_write; CoAP bodies use Block2). */
-#undef MBEDTLS_SSL_IN_CONTENT_LEN
-#undef MBEDTLS_SSL_OUT_CONTENT_LEN
-#define MBEDTLS_SSL_IN_CONTENT_LEN IDPGATE_DTLS_IN_CONTENT_LEN
-#define MBEDTLS_SSL_OUT_CONTENT_LEN IDPGATE_DTLS_OUT_CONTENT_LEN
-/* Handshake messages buffered ahead of the one being processed (the rest of the peer's flight while its
- * Certificate is still in fragments, plus the reassembly buffer itself): default 32 KB. One certificate
- * message and its reassembly bitmask plus the small messages that follow it in the flight. */
-#undef MBEDTLS_SSL_DTLS_MAX_BUFFERING
-#define MBEDTLS_SSL_DTLS_MAX_BUFFERING (IDPGATE_DTLS_IN_CONTENT_LEN + IDPGATE_DTLS_IN_CONTENT_LEN / 4)
-/* MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is left off: it only shrinks the buffers to a negotiated
- * max_fragment_length, which modules/dtls does not ask for (it does not follow the MTU). */
-#undef MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
-#undef MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
+/* Record buffers: IN 1152 / OUT 1024 (dtls_record_buffers.h says why). */
+#include "dtls_record_buffers.h"
 
 /* Not needed by modules/dtls: save flash and RAM. The peer certificate is checked (CA chain, name, pin in
  * _verify_cb) during the handshake and not looked at afterwards, so the session keeps only its digest.

@@ -15,15 +15,6 @@
 #ifndef IDPGATE_MBEDTLS_DEVICE_CONFIG_H
 #define IDPGATE_MBEDTLS_DEVICE_CONFIG_H
 
-/* Record content lengths (bytes); keep CONFIG_MBEDTLS_SSL_IN/OUT_CONTENT_LEN in sdkconfig.defaults equal.
- * Overridable with -D for measurements (the mbedtls build and the drivers must then see the same values). */
-#ifndef IDPGATE_DTLS_IN_CONTENT_LEN
-#define IDPGATE_DTLS_IN_CONTENT_LEN 1152
-#endif
-#ifndef IDPGATE_DTLS_OUT_CONTENT_LEN
-#define IDPGATE_DTLS_OUT_CONTENT_LEN 1024
-#endif
-
 /* DTLS 1.2 (RFC 6347) with HelloVerifyRequest cookies and anti-replay */
 #define MBEDTLS_SSL_PROTO_TLS1_2
 #define MBEDTLS_SSL_PROTO_DTLS
@@ -99,30 +90,11 @@
 #undef MBEDTLS_SSL_DTLS_CONNECTION_ID_COMPAT /* 3.6 defines it (0); check_config.h wants it gone with CID */
 #endif
 
-/* Record buffers (heap: IN/OUT_CONTENT_LEN + per-buffer overhead, see the memory section of README.md).
- * IN: the largest record a peer sends us and the largest handshake message, which mbedtls reassembles
- * and then copies back into the input buffer: the peer's Certificate message (12-byte header + a P-256 leaf
- * and intermediate, ~0.5 KB each). 1152 is RFC 7252 4.6's bound for a CoAP message (a 1024-byte payload)
- * when the path MTU is unknown, assumed 1280: a peer that keeps to it is always read; a bigger datagram is
- * dropped by _bio_recv (counted in dtls_session_stats) and the CoAP exchange times out. 1440 (every datagram
- * of a 1500-byte link) costs 288 bytes more per session. OUT: our largest handshake message (ClientHello with a session ticket, our own certificate
- * if any) and one plaintext datagram (dtls_session_write; CoAP bodies use Block2).
- * 2.28 sizes both from MAX_CONTENT_LEN unless IN/OUT are given. */
+/* Record buffers: IN 1152 / OUT 1024 (dtls_record_buffers.h says why). 2.28 sizes both from MAX_CONTENT_LEN
+ * unless IN/OUT are given. */
+#include "dtls_record_buffers.h"
 #undef MBEDTLS_SSL_MAX_CONTENT_LEN
-#undef MBEDTLS_SSL_IN_CONTENT_LEN
-#undef MBEDTLS_SSL_OUT_CONTENT_LEN
 #define MBEDTLS_SSL_MAX_CONTENT_LEN IDPGATE_DTLS_IN_CONTENT_LEN
-#define MBEDTLS_SSL_IN_CONTENT_LEN IDPGATE_DTLS_IN_CONTENT_LEN
-#define MBEDTLS_SSL_OUT_CONTENT_LEN IDPGATE_DTLS_OUT_CONTENT_LEN
-/* Handshake messages buffered ahead of the one being processed (the rest of the peer's flight while its
- * Certificate is still in fragments, plus the reassembly buffer itself): default 32 KB. One certificate
- * message and its reassembly bitmask plus the small messages that follow it in the flight. */
-#undef MBEDTLS_SSL_DTLS_MAX_BUFFERING
-#define MBEDTLS_SSL_DTLS_MAX_BUFFERING (IDPGATE_DTLS_IN_CONTENT_LEN + IDPGATE_DTLS_IN_CONTENT_LEN / 4)
-/* MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH is left off: it only shrinks the buffers to a negotiated
- * max_fragment_length, which modules/dtls does not ask for (it does not follow the MTU). */
-#undef MBEDTLS_SSL_VARIABLE_BUFFER_LENGTH
-#undef MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 
 /* Only AEAD (CCM) records: without CBC each record buffer loses 256 bytes of padding room and the MAC
  * room shrinks to the 16-byte tag; the transform keeps no HMAC contexts. */
@@ -195,16 +167,8 @@
 #undef MBEDTLS_ECP_DP_BP512R1_ENABLED
 #undef MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #undef MBEDTLS_ECP_DP_CURVE448_ENABLED
-/* Small ECC/bignum windows, for less peak heap during an ECDHE-ECDSA handshake at the price of speed
- * (measured on 2.28, client handshake peak): 2-bit comb windows and 1-bit MPI windows -2,072 bytes against
- * mbedtls's defaults; FIXED_POINT_OPTIM 0 a further -424 (the generator's precomputed tables are in flash
- * either way; ESP-IDF quotes 3-4 times slower fixed-point multiplication without them). */
-#undef MBEDTLS_ECP_WINDOW_SIZE
-#undef MBEDTLS_ECP_FIXED_POINT_OPTIM
-#undef MBEDTLS_MPI_WINDOW_SIZE
-#define MBEDTLS_ECP_WINDOW_SIZE 2
-#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
-#define MBEDTLS_MPI_WINDOW_SIZE 1
+/* Small ECC/bignum windows: less peak heap during an ECDHE-ECDSA handshake, at the price of speed. */
+#include "ecc_device_windows.h"
 
 /* Not needed by modules/dtls: save flash and RAM. The peer certificate is checked (CA chain, name, pin in
  * _verify_cb) during the handshake and not looked at afterwards, so the session keeps only its digest. */

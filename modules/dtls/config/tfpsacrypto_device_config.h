@@ -178,16 +178,8 @@
 #undef MBEDTLS_AESNI_C
 #undef MBEDTLS_AESCE_C
 
-/* Small ECC/bignum windows, for less peak heap during an ECDHE-ECDSA handshake at the price of speed
- * (measured on 2.28, client handshake peak): 2-bit comb windows and 1-bit MPI windows -2,072 bytes against
- * mbedtls's defaults; FIXED_POINT_OPTIM 0 a further -424 (the generator's precomputed tables are in flash
- * either way; ESP-IDF quotes 3-4 times slower fixed-point multiplication without them). */
-#undef MBEDTLS_ECP_WINDOW_SIZE
-#undef MBEDTLS_ECP_FIXED_POINT_OPTIM
-#undef MBEDTLS_MPI_WINDOW_SIZE
-#define MBEDTLS_ECP_WINDOW_SIZE 2
-#define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
-#define MBEDTLS_MPI_WINDOW_SIZE 1
+/* Small ECC/bignum windows: less peak heap during an ECDHE-ECDSA handshake, at the price of speed. */
+#include "ecc_device_windows.h"
 
 /* Opt-in (-DIDPGATE_PSA_P256M, library and drivers alike): p256-m instead of the bignum ECC for P-256 ECDH
  * and ECDSA. The options above already meet its conditions (no deterministic ECDSA, no other curves, no

@@ -165,17 +165,24 @@ static int exchange(dtls_server *srv, dtls_session *c, const uint8_t *peer, size
     return answered && got == 1 && len == sizeof ping ? 0 : -1;
 }
 
+static const dtls_psk PSK = { (const uint8_t *)"device-1", 8, KEY, sizeof KEY };
+
+/* The bench's PSK options for a client or a server. */
+static dtls_options psk_options(dtls_role role)
+{
+    dtls_options o;
+    memset(&o, 0, sizeof o);
+    o.role = role;
+    o.psks = &PSK;
+    o.psk_count = 1;
+    return o;
+}
+
 static result run(dtls_server *srv, const dtls_options *copts, const uint8_t *blob, size_t blob_len, uint8_t *save, size_t *save_len)
 {
     result r;
     memset(&r, 0, sizeof r);
-    dtls_options co;
-    dtls_psk cp = { (const uint8_t *)"device-1", 8, KEY, sizeof KEY };
-    memset(&co, 0, sizeof co);
-    co.role = DTLS_ROLE_CLIENT;
-    co.psks = &cp;
-    co.psk_count = 1;
-    if (copts) co = *copts;
+    dtls_options co = copts ? *copts : psk_options(DTLS_ROLE_CLIENT);
     cur = peak = allocs = 0;
     scur = speak = 0;
     req_cur = req_peak = tlsf_cur = tlsf_peak = 0;
@@ -270,12 +277,7 @@ static result run(dtls_server *srv, const dtls_options *copts, const uint8_t *bl
  * (peak) and what is left once that is polled (held: nothing, the server keeps no state for it). */
 static int unproven_hello(dtls_server *srv, long *peak_out, long *held_out)
 {
-    dtls_options co;
-    dtls_psk cp = { (const uint8_t *)"device-1", 8, KEY, sizeof KEY };
-    memset(&co, 0, sizeof co);
-    co.role = DTLS_ROLE_CLIENT;
-    co.psks = &cp;
-    co.psk_count = 1;
+    dtls_options co = psk_options(DTLS_ROLE_CLIENT);
     dtls_session *c = NULL;
     uint8_t buf[1024];
     size_t len = 0;
@@ -316,12 +318,7 @@ int main(void)
         backtrace(warm, 2); /* loads libgcc's unwinder before counting starts */
         tracing = 1;
     }
-    dtls_options so;
-    dtls_psk sp = { (const uint8_t *)"device-1", 8, KEY, sizeof KEY };
-    memset(&so, 0, sizeof so);
-    so.role = DTLS_ROLE_SERVER;
-    so.psks = &sp;
-    so.psk_count = 1;
+    dtls_options so = psk_options(DTLS_ROLE_SERVER);
     dtls_server *srv = NULL;
     if (dtls_server_new(&srv, &so, 4, 0) != 0) return 1;
     uint8_t blob[DTLS_MAX_SESSION_BLOB];

@@ -143,15 +143,23 @@ void xs_dtls_session_start(xsMachine* the)
 	_check(the, s, dtls_session_start(s, _now(the, 0)));
 }
 
-void xs_dtls_session_feed(xsMachine* the)
+typedef int (*_bytes_fn)(dtls_session *, const uint8_t *, size_t, uint64_t);
+
+/* Calls fn(session, bytes, now) with the arguments (bytes, now). */
+static void _bytes_now(xsMachine *the, _bytes_fn fn, const char *usage)
 {
 	dtls_session *s = _session(the);
 	uint64_t now = _now(the, 1);
 	const uint8_t *p;
 	size_t len;
 	if (!_bytes(the, 0, &p, &len))
-		xsTypeError("feed(bytes, now)");
-	_check(the, s, dtls_session_feed(s, p, len, now));
+		xsTypeError("%s", usage);
+	_check(the, s, fn(s, p, len, now));
+}
+
+void xs_dtls_session_feed(xsMachine* the)
+{
+	_bytes_now(the, dtls_session_feed, "feed(bytes, now)");
 }
 
 void xs_dtls_session_handle_timeout(xsMachine* the)
@@ -197,13 +205,7 @@ void xs_dtls_session_read(xsMachine* the)
 
 void xs_dtls_session_write(xsMachine* the)
 {
-	dtls_session *s = _session(the);
-	uint64_t now = _now(the, 1);
-	const uint8_t *p;
-	size_t len;
-	if (!_bytes(the, 0, &p, &len))
-		xsTypeError("write(bytes, now)");
-	_check(the, s, dtls_session_write(s, p, len, now));
+	_bytes_now(the, dtls_session_write, "write(bytes, now)");
 }
 
 void xs_dtls_session_close(xsMachine* the)

@@ -6,10 +6,24 @@ import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ADDON_PATH } from "../../../hosts/node/dtls/index.js";
+import assert from "node:assert/strict";
+import { ADDON_PATH, DtlsError } from "../../../hosts/node/dtls/index.js";
 import { requireTool } from "./libcoap.js";
 
 export { requireTool };
+
+/** Awaits p, which must fail with a DtlsError of this code within withinMs; returns that error. */
+export async function expectDtlsFailure(p: Promise<unknown>, code: string, withinMs: number): Promise<DtlsError> {
+  const t0 = performance.now();
+  const e = await p.then(
+    () => assert.fail(`expected ${code}`),
+    (err: unknown) => err,
+  );
+  assert.ok(e instanceof DtlsError, `a DtlsError, got ${String(e)}`);
+  assert.equal(e.code, code, e.message);
+  assert.ok(performance.now() - t0 < withinMs, `within ${withinMs} ms`);
+  return e;
+}
 
 export function requireAddon(): void {
   if (!existsSync(ADDON_PATH))
