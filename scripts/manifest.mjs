@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Keeps manifest.json's `modules` and `preload` lists in step with src/: Moddable 8.2's preload
+// Keeps src/manifest.json's `modules` and `preload` lists in step with src/: Moddable 8.2's preload
 // wildcards match JavaScript modules only, so every TypeScript module is listed by name.
 // Usage: node scripts/manifest.mjs [--check]   (--check: exit 1 and name the differences)
 import { readFileSync, writeFileSync } from "node:fs";
@@ -7,13 +7,16 @@ import { dirname, join, relative } from "node:path";
 import { root, listFiles, say } from "./lib.mjs";
 
 export function expectedManifest() {
-  const path = join(root, "manifest.json");
+  const path = join(root, "src", "manifest.json");
   const manifest = JSON.parse(readFileSync(path, "utf8"));
   const files = listFiles(join(root, "src"), (p) => p.endsWith(".ts") && !p.endsWith(".d.ts")).map((p) =>
     relative(root, p).replace(/\\/g, "/"),
   );
   const dirs = [...new Set(files.map((f) => dirname(f)))].sort();
-  const modules = Object.fromEntries(dirs.map((d) => [`idpgate/${d}/*`, `./${d}/*`]));
+  // Paths are relative to src/manifest.json; names keep the repository path (idpgate/src/...).
+  const modules = Object.fromEntries(
+    dirs.map((d) => [`idpgate/${d}/*`, `./${relative("src", d) === "" ? "" : `${relative("src", d)}/`}*`]),
+  );
   const preload = files.map((f) => `idpgate/${f.slice(0, -3)}`);
   return { path, manifest, expected: { ...manifest, modules: { ...manifest.modules, ...modules }, preload } };
 }
@@ -35,10 +38,10 @@ export function checkManifest() {
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes("--check")) {
     const problems = checkManifest();
-    for (const p of problems) say(`manifest.json: ${p}`);
+    for (const p of problems) say(`src/manifest.json: ${p}`);
     process.exit(problems.length === 0 ? 0 : 1);
   }
   const { path, expected } = expectedManifest();
   writeFileSync(path, `${JSON.stringify(expected, null, 2)}\n`);
-  say("manifest.json: modules and preload lists rewritten from src/");
+  say("src/manifest.json: modules and preload lists rewritten from src/");
 }

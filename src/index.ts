@@ -1,16 +1,21 @@
 /**
  * idpgate: check an access token with the identity provider before acting on a command.
  *
- * The runtime-neutral core. Hosts (hosts/node, hosts/moddable, hosts/xs) provide the ports and the
- * datagram link; see README.md for wiring on each.
+ * The runtime-neutral core. An application imports `idpgate` (hosts/moddable/public/idpgate.ts on a device,
+ * the simulator and the XS test host; hosts/node/public.ts on Node), whose `TokenVerifier` is the one object
+ * it needs; the parts below stay public for those who wire their own. This is README's "Use", on a device:
  *
  * @example
  * ```ts
- * const client = new CoapClient(link, ports, { baseUrl: "coaps://idp.example:5684" });
- * const introspector = new IntrospectionClient(new CoapIntrospectionTransport(client));
- * const verifier = new Verifier({ introspector, clock: ports.clock, wallClock: ports.wall, random: ports.random });
- * const decision = await verifier.verify(token, { scope: "relay.write" });
- * if (decision.allowed) actOnCommand();
+ * import { TokenVerifier } from "idpgate";
+ * import config from "mc/config";
+ *
+ * const verifier = new TokenVerifier({ url: config.idpUrl, psk: { identity: config.pskId, key: config.psk } });
+ *
+ * export async function allowed(token: string): Promise<boolean> {
+ *   const decision = await verifier.verify(token, { scope: "relay.write" });
+ *   return decision.allowed;
+ * }
  * ```
  */
 export { IdpgateError, ArgumentError, isIdpgateError, type Fault } from "./errors.js";
@@ -26,6 +31,7 @@ export {
   type Introspector,
 } from "./idp/index.js";
 export { CoapIntrospectionTransport } from "./idp/coap-transport.js";
+export { connectIntrospection, type IdpHost, type IdpLinkOpener, type IntrospectionConnectionOptions } from "./idp/connection.js";
 export {
   Verifier,
   MutableDecision,
@@ -33,5 +39,12 @@ export {
   type DecisionReason,
   type Requirements,
   type VerifierOptions,
+  TokenVerifierCore,
+  type TokenVerifierHost,
+  type TokenVerifierOptions,
+  type TokenVerifierTrace,
+  type PskCredentials,
+  type VerifierStats,
 } from "./verifier/index.js";
+export { keyFromText } from "./key-text.js";
 export { utf8Encode, utf8Decode } from "./utf8.js";

@@ -18,3 +18,4 @@ export { DtlsClientLink, type DtlsClientLinkOptions } from "./dtls-client-link.j
 export { DtlsServerLink, DTLS_SERVER_IDLE_MS, DTLS_SERVER_MAX_SESSIONS, type DtlsServerLinkOptions } from "./dtls-server-link.js";
 export { numericAddress, resolveHost } from "./resolve.js";
 export { connectDeviceIdp, type DeviceIdpConnection, type DeviceIdpOptions } from "./idp.js";
+export { TokenVerifier, deviceIdpLinkOpener, deviceSessionOptions } from "./token-verifier.js";

@@ -12,7 +12,7 @@
  * A missing or non-boolean `active` is malformed, never "valid"; a duplicated well-known claim is
  * malformed too (JSON.parse would take the last one: ambiguity fails closed).
  */
-import { JsonDocument, JsonError, T_NUMBER, T_OBJECT, T_STRING } from "../json/index.js";
+import { JsonDocument, JsonError, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING } from "../json/index.js";
 import { IntrospectionClaims } from "./claims.js";
 import {
   IdpAnswerTooLarge,
@@ -152,6 +152,20 @@ function optionalString(doc: JsonDocument, i: number, name: string): string | un
   return doc.string(i);
 }
 
+/** `aud`: a string or an array of strings (RFC 7519 section 4.1.3); anything else is malformed. */
+function audience(doc: JsonDocument, i: number): string | readonly string[] | undefined {
+  if (i < 0) return undefined;
+  if (doc.type(i) === T_STRING) return doc.string(i);
+  if (doc.type(i) !== T_ARRAY) throw new JsonError("json.wrong_type", doc.start(i), "`aud` is neither a string nor an array");
+  const n = doc.size(i);
+  const out: string[] = [];
+  for (let k = 0, e = i + 1; k < n; k++, e = doc.next(e)) {
+    if (doc.type(e) !== T_STRING) throw new JsonError("json.wrong_type", doc.start(e), "an `aud` element is not a string");
+    out.push(doc.string(e));
+  }
+  return out;
+}
+
 function readClaims(doc: JsonDocument, payload: Uint8Array): IntrospectionClaims {
   if (doc.type(0) !== T_OBJECT) throw new JsonError("json.wrong_type", 0, "the answer is not a JSON object");
   const a = doc.member(0, "active");
@@ -162,6 +176,7 @@ function readClaims(doc: JsonDocument, payload: Uint8Array): IntrospectionClaims
   const sub = doc.member(0, "sub");
   const scope = doc.member(0, "scope");
   const iss = doc.member(0, "iss");
+  const aud = doc.member(0, "aud");
   // a non-number `exp` is json.wrong_type, 1e999 json.not_finite: both malformed
   const fields = {
     active,
@@ -169,8 +184,9 @@ function readClaims(doc: JsonDocument, payload: Uint8Array): IntrospectionClaims
     scope: optionalString(doc, scope, "scope"),
     iss: optionalString(doc, iss, "iss"),
     exp: e < 0 ? undefined : doc.number(e),
+    aud: audience(doc, aud),
   };
   // Members we did not read make us keep a copy of the bytes, to read them by name later.
-  const known = 1 + (e < 0 ? 0 : 1) + (sub < 0 ? 0 : 1) + (scope < 0 ? 0 : 1) + (iss < 0 ? 0 : 1);
+  const known = 1 + (e < 0 ? 0 : 1) + (sub < 0 ? 0 : 1) + (scope < 0 ? 0 : 1) + (iss < 0 ? 0 : 1) + (aud < 0 ? 0 : 1);
   return new IntrospectionClaims(fields, doc.size(0) > known ? payload.slice() : undefined);
 }

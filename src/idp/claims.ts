@@ -8,7 +8,7 @@
 import { charCodeAt, JsonDocument } from "../json/index.js";
 
 /** Members the mapping reads into fields. */
-export const KNOWN_CLAIMS: readonly string[] = ["active", "sub", "scope", "iss", "exp"];
+export const KNOWN_CLAIMS: readonly string[] = ["active", "sub", "scope", "iss", "exp", "aud"];
 
 export interface ClaimFields {
   readonly active: boolean;
@@ -16,6 +16,7 @@ export interface ClaimFields {
   readonly scope?: string | undefined;
   readonly iss?: string | undefined;
   readonly exp?: number | undefined;
+  readonly aud?: string | readonly string[] | undefined;
 }
 
 export class IntrospectionClaims {
@@ -27,6 +28,8 @@ export class IntrospectionClaims {
   readonly iss: string | undefined;
   /** Expiry, seconds since the Unix epoch. */
   readonly exp: number | undefined;
+  /** Audience: one value or a list (RFC 7662 section 2.2, RFC 7519 section 4.1.3). */
+  readonly aud: string | readonly string[] | undefined;
   readonly #raw: Uint8Array | undefined;
 
   /** `raw`: the answer's JSON bytes, kept (not copied) to read unknown claims later; pass a copy. */
@@ -36,12 +39,22 @@ export class IntrospectionClaims {
     this.scope = fields.scope;
     this.iss = fields.iss;
     this.exp = fields.exp;
+    this.aud = fields.aud;
     this.#raw = raw;
   }
 
   /** True when the granted scopes contain `scope` (exact token match, no allocation). */
   hasScope(scope: string): boolean {
     return spaceListContains(this.scope, scope);
+  }
+
+  /** True when the audience is `audience` or a list containing it (exact match, no allocation). */
+  hasAudience(audience: string): boolean {
+    const aud = this.aud;
+    if (aud === undefined) return false;
+    if (typeof aud === "string") return aud === audience;
+    for (let i = 0; i < aud.length; i++) if (aud[i] === audience) return true;
+    return false;
   }
 
   /** Whether the answer had claims beyond the well-known ones. */
@@ -62,6 +75,7 @@ export class IntrospectionClaims {
     if (this.scope !== undefined) out["scope"] = this.scope;
     if (this.iss !== undefined) out["iss"] = this.iss;
     if (this.exp !== undefined) out["exp"] = this.exp;
+    if (this.aud !== undefined) out["aud"] = typeof this.aud === "string" ? this.aud : [...this.aud];
     return out;
   }
 
@@ -78,6 +92,8 @@ export class IntrospectionClaims {
         return this.iss;
       case "exp":
         return this.exp;
+      case "aud":
+        return typeof this.aud === "string" || this.aud === undefined ? this.aud : [...this.aud];
     }
     const raw = this.#raw;
     if (raw === undefined) return undefined;

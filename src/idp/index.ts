@@ -38,3 +38,12 @@ export {
   type ProviderError,
 } from "./errors.js";
 export { checkToken, encodeIntrospectionRequest, MAX_TOKEN_LENGTH, writeIntrospectionRequest, type ClientCredentials } from "./request.js";
+export {
+  connectIntrospection,
+  introspectionPath,
+  IDP_MAX_DATAGRAM,
+  type IdpHost,
+  type IdpLinkOpener,
+  type IntrospectionConnection,
+  type IntrospectionConnectionOptions,
+} from "./connection.js";

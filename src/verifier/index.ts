@@ -21,3 +21,11 @@ export { SipHash128 } from "./siphash.js";
 export { TokenCache, CacheEntry, digestKey } from "./cache.js";
 export { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
 export type { VerifierStats } from "./stats.js";
+export {
+  TokenVerifier as TokenVerifierCore,
+  type TokenVerifierHost,
+  type TokenVerifierOptions,
+  type TokenVerifierCacheOptions,
+  type TokenVerifierTrace,
+  type PskCredentials,
+} from "./token-verifier.js";

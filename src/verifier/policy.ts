@@ -9,14 +9,24 @@ import type { IntrospectionClaims } from "../idp/index.js";
  * - `ok`: allowed;
  * - `inactive`: the provider says the token is not valid (unknown, expired, revoked);
  * - `expired`: `exp` has passed by our synchronised wall clock (minus the configured skew);
- * - `scope`, `issuer`, `subject`: a requirement of this call is not met;
+ * - `scope`, `issuer`, `audience`, `subject`: a requirement of this call is not met;
  * - `idp_unavailable`: the provider could not be reached or failed (5.xx); fail closed;
  * - `idp_error`: the provider answered something we cannot use (4.xx, malformed); fail closed;
  * - `rate_limited`: introspection refused by a rate limit or the in-flight bound; fail closed;
  * - `malformed`: the token itself cannot be sent (empty, too long, not Unicode text).
  */
 export type DecisionReason =
-  "ok" | "inactive" | "expired" | "scope" | "issuer" | "subject" | "idp_unavailable" | "idp_error" | "rate_limited" | "malformed";
+  | "ok"
+  | "inactive"
+  | "expired"
+  | "scope"
+  | "issuer"
+  | "audience"
+  | "subject"
+  | "idp_unavailable"
+  | "idp_error"
+  | "rate_limited"
+  | "malformed";
 
 export interface Decision {
   readonly allowed: boolean;
@@ -61,6 +71,8 @@ export interface Requirements {
   readonly scope?: string | readonly string[];
   /** Exact `iss` the token must carry. */
   readonly issuer?: string;
+  /** A value the token's `aud` (a string or a list) must contain (RFC 7662 section 2.2). */
+  readonly audience?: string;
   /** Accepted subjects (`sub`), one or a list. */
   readonly subjects?: string | readonly string[];
   /** Who asks (a peer address, a client id): the key of the per-caller introspection rate limit. */
@@ -94,6 +106,7 @@ export function decide(
   if (!claims.active) out.reason = "inactive";
   else if (wallNow !== undefined && out.expiresAt !== undefined && wallNow >= out.expiresAt - skewMs) out.reason = "expired";
   else if (req.issuer !== undefined && claims.iss !== req.issuer) out.reason = "issuer";
+  else if (req.audience !== undefined && !claims.hasAudience(req.audience)) out.reason = "audience";
   else if (req.subjects !== undefined && !oneOf(claims.sub, req.subjects)) out.reason = "subject";
   else if (req.scope !== undefined && !hasScopes(claims, req.scope)) out.reason = "scope";
   else {

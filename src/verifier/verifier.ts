@@ -61,11 +61,15 @@ export interface VerifierOptions {
   readonly maxTokenLength?: number;
 }
 
-interface Flight {
-  readonly w1: number;
-  readonly w2: number;
-  readonly w3: number;
-  readonly result: Promise<IntrospectionClaims | IdpgateError>;
+class Flight {
+  /** Set by invalidate()/clear() while the introspection runs: its answer then is not cached. */
+  cancelled = false;
+  result: Promise<IntrospectionClaims | IdpgateError> | undefined = undefined;
+  constructor(
+    readonly w1: number,
+    readonly w2: number,
+    readonly w3: number,
+  ) {}
 }
 
 const NO_REQUIREMENTS: Requirements = {};
@@ -154,15 +158,16 @@ export class Verifier {
         this.#counters.rateLimited++;
         return out.deny("rate_limited");
       }
-      flight = { w1, w2, w3, result: this.#introspect(token, now) };
+      flight = new Flight(w1, w2, w3);
+      flight.result = this.#introspect(token, now, flight);
       // Only one flight per key: a colliding different token (astronomically rare) is simply not shared.
       if (!this.#flights.has(key)) this.#flights.set(key, flight);
       const mine = flight;
-      void mine.result.then(() => {
+      void mine.result!.then(() => {
         if (this.#flights.get(key) === mine) this.#flights.delete(key);
       });
     }
-    const result = await flight.result;
+    const result = await flight.result!;
     if (!(result instanceof Error)) return decide(result, requirements, this.#wall?.now(), this.#skew, out);
     const unavailable =
       result.code === "idp.unavailable" || (result instanceof IdpError && result.coapCode !== undefined && result.coapCode >> 5 === 5);
@@ -186,8 +191,29 @@ export class Verifier {
     return this.#counters.snapshot(this.#cache.size, this.#cache.evictions, this.#flights.size);
   }
 
-  /** Forgets every cached answer (e.g. after a key rotation at the provider). */
+  /**
+   * Forgets the cached answer of one token, so that its next verification asks the provider: early
+   * revocation (a logout, a token reported stolen) without waiting for `maxTtlMs`. True when an entry was
+   * dropped. An introspection of that token already in flight still answers its waiting callers, but its
+   * answer is not cached.
+   */
+  invalidate(token: string): boolean {
+    if (typeof token !== "string") return false;
+    this.#digest.digest(token, this.#d);
+    const key = digestKey(this.#d);
+    const flight = this.#flights.get(key);
+    if (flight !== undefined && flight.w1 === this.#d[1] && flight.w2 === this.#d[2] && flight.w3 === this.#d[3]) {
+      flight.cancelled = true;
+    }
+    const e = this.#cache.get(this.#d);
+    if (e === undefined) return false;
+    this.#cache.delete(e);
+    return true;
+  }
+
+  /** Forgets every cached answer (e.g. after a key rotation at the provider), in-flight answers included. */
   clear(): void {
+    for (const flight of this.#flights.values()) flight.cancelled = true;
     this.#cache.clear();
   }
 
@@ -200,16 +226,18 @@ export class Verifier {
     return this.#global.take(now);
   }
 
-  async #introspect(token: string, started: number): Promise<IntrospectionClaims | IdpgateError> {
+  async #introspect(token: string, started: number, flight: Flight): Promise<IntrospectionClaims | IdpgateError> {
     this.#counters.introspections++;
     // The digest scratch is shared by every call: keep this call's own copy across the await.
-    const d = Uint32Array.from(this.#d);
+    // (`Uint32Array.from` would walk an iterator: more XS stack than a device can spare this deep.)
+    const d = new Uint32Array(4);
+    d.set(this.#d);
     try {
       // Start the exchange in a fresh promise job: the CoAP/DTLS send path then runs on a shallow stack,
       // not on top of the caller's (an ESP32 XS stack is 512 slots).
       await undefined;
       const claims = await this.#introspector.introspect(token);
-      this.#store(d, claims, started);
+      if (!flight.cancelled) this.#store(d, claims, started);
       return claims;
     } catch (error) {
       const typed =

@@ -189,3 +189,27 @@ test("IntrospectionClaims.toJSON gives every claim, unknown ones included, as JS
   assert.deepEqual(mapper.map(answer(65, extra)).toJSON(), JSON.parse(extra));
   assert.deepEqual(mapper.map(answer(65, '{"active":false}')).toJSON(), { active: false });
 });
+
+test("aud (RFC 7662 section 2.2): a string or a list of strings; anything else is malformed", () => {
+  const m = new AnswerMapper();
+  const one = m.map(answer(65, '{"active": true, "aud": "gate-a"}'));
+  assert.equal(one.aud, "gate-a");
+  assert.equal(one.hasAudience("gate-a"), true);
+  assert.equal(one.hasUnknownClaims, false, "aud is a known claim: no copy of the bytes kept");
+  const list = m.map(answer(65, '{"active": true, "aud": ["gate-a", "gate-\\u0062"]}'));
+  assert.deepEqual(list.aud, ["gate-a", "gate-b"]);
+  assert.equal(list.hasAudience("gate-b"), true);
+  assert.equal(list.hasAudience("gate-c"), false);
+  assert.deepEqual(list.toJSON(), { active: true, aud: ["gate-a", "gate-b"] });
+  assert.equal(m.map(answer(65, '{"active": true}')).hasAudience("gate-a"), false);
+  for (const bad of [
+    '{"active": true, "aud": 7}',
+    '{"active": true, "aud": ["a", 1]}',
+    '{"active": true, "aud": {"a": 1}}',
+    '{"active": true, "aud": "a", "aud": "b"}',
+  ]) {
+    const e = mapError(m, answer(65, bad));
+    assert.ok(e instanceof IdpMalformedAnswer, bad);
+    assert.equal(e.code, "idp.malformed_answer", bad);
+  }
+});

@@ -78,6 +78,7 @@ typedef struct {
 	/* bare specifiers (host_platform.c) */
 	HostModuleMap moduleMaps[HOST_MAX_MODULE_MAPS];
 	int moduleMapCount;
+	char* buildDir;          /* <checkout>/build: "idpgate/<path>" is <buildDir>/<path>.js, as the manifests name it */
 	/* command line */
 	int argc;                /* arguments after the entry module */
 	char** argv;

@@ -240,8 +240,10 @@ void fxAbort(txMachine* the, int status)
  * "../z.js"; relative to the current directory for the entry). A module's ID is its real path, so one file
  * is one module however it is reached. Bare specifiers are found only when mapped to a file: by default the
  * Moddable host modules "embedded:io/socket/udp", "timer" and "time" (build/hosts/xs/js/modules/, next to
- * this executable's hosts/xs/out/), and anything given as --module SPEC=PATH (e.g. mc/config=config.json).
- * Others ("node:test") are not found. A ".json" file is a module whose default export is its value.
+ * this executable's hosts/xs/out/), the public modules the root manifest.json names ("idpgate",
+ * "idpgate/coap", ...: build/hosts/moddable/public/), and anything given as --module SPEC=PATH (e.g.
+ * mc/config=config.json). Any other "idpgate/<path>" is build/<path>.js, the file the manifests give that
+ * name, so a module reached by name and by relative path is one module. Others ("node:test") are not found. A ".json" file is a module whose default export is its value.
  */
 int hostMapModule(const char* specifier, const char* path)
 {
@@ -263,9 +265,15 @@ int hostMapModule(const char* specifier, const char* path)
 void hostMapDefaultModules(const char* argv0)
 {
 	static const char* const defaults[][2] = {
-		{ "embedded:io/socket/udp", "udp.js" },
-		{ "timer", "timer.js" },
-		{ "time", "time.js" },
+		{ "embedded:io/socket/udp", "hosts/xs/js/modules/udp.js" },
+		{ "timer", "hosts/xs/js/modules/timer.js" },
+		{ "time", "hosts/xs/js/modules/time.js" },
+		{ "idpgate", "hosts/moddable/public/idpgate.js" },
+		{ "idpgate/coap", "hosts/moddable/public/coap.js" },
+		{ "idpgate/json", "hosts/moddable/public/json.js" },
+		{ "idpgate/idp", "hosts/moddable/public/idp.js" },
+		{ "idpgate/verifier", "hosts/moddable/public/verifier.js" },
+		{ "idpgate/moddable", "hosts/moddable/public/moddable.js" },
 	};
 	char exe[C_PATH_MAX];
 	char path[C_PATH_MAX];
@@ -277,8 +285,10 @@ void hostMapDefaultModules(const char* argv0)
 	if (!at)
 		return;
 	*at = 0;
+	if (c_snprintf(path, sizeof(path), "%s/build", exe) < (int)sizeof(path))
+		gHost.buildDir = strdup(path);
 	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
-		int n = c_snprintf(path, sizeof(path), "%s/build/hosts/xs/js/modules/%s", exe, defaults[i][1]);
+		int n = c_snprintf(path, sizeof(path), "%s/build/%s", exe, defaults[i][1]);
 		if (n < 0 || (size_t)n >= sizeof(path))
 			continue; /* a checkout this deep keeps its default unmapped rather than mapped to a cut path */
 		hostMapModule(defaults[i][0], path);
@@ -307,6 +317,12 @@ txID fxFindModule(txMachine* the, txSlot* realm, txID moduleID, txSlot* slot)
 	}
 	else if (name[0] == '/') {
 		c_snprintf(path, sizeof(path), "%s", name);
+	}
+	else if (gHost.buildDir && !c_strncmp(name, "idpgate/", 8) && !c_strstr(name, "..")) {
+		size_t n = c_strlen(name);
+		int js = n > 3 && !c_strcmp(name + n - 3, ".js");
+		if (c_snprintf(path, sizeof(path), "%s/%s%s", gHost.buildDir, name + 8, js ? "" : ".js") >= (int)sizeof(path))
+			mxRangeError("module path too long");
 	}
 	else if (!c_strncmp(name, "./", 2) || !c_strncmp(name, "../", 3)) {
 		char* slash;

@@ -1,0 +1,166 @@
+// TokenVerifier on Node against our local provider over real DTLS and UDP: the options bag, default
+// requirements and per-call ones, audience, early revocation, two providers that never share an entry,
+// the trace (never a token or a key), close(), and typed errors for bad options that never echo a key.
+// The same class on XS runs README's device block (test/device/readme-use.node.test.ts).
+import { test, assert } from "../harness/index.js";
+import { isIdpgateError } from "../../src/errors.js";
+import { TokenVerifier, type TokenVerifierOptions } from "../../hosts/node/token-verifier.js";
+import type { TokenVerifierTrace } from "../../src/verifier/index.js";
+import { PSK_IDENTITY, PSK_KEY, startIdp, type IdpFixture } from "../support/node/idp-fixture.js";
+
+const FAST = { ackTimeoutMs: 200, maxRetransmit: 2 };
+
+function options(idp: IdpFixture, extra: Partial<TokenVerifierOptions> = {}): TokenVerifierOptions {
+  return { url: idp.url, psk: { identity: PSK_IDENTITY, key: PSK_KEY }, coapParams: FAST, timeoutMs: 4_000, ...extra };
+}
+
+async function withIdp<T>(work: (idp: IdpFixture) => Promise<T>): Promise<T> {
+  const idp = await startIdp();
+  try {
+    return await work(idp);
+  } finally {
+    await idp.close();
+  }
+}
+
+test("TokenVerifier: default requirements decide, a call's own replace them key by key", () =>
+  withIdp(async (idp) => {
+    const v = new TokenVerifier(options(idp, { scope: "relay.write" }));
+    try {
+      assert.equal((await v.verify(idp.valid)).reason, "ok");
+      assert.equal((await v.verify(idp.wrongScope)).reason, "scope");
+      assert.equal((await v.verify(idp.wrongScope, { scope: "telemetry.read" })).reason, "ok", "the call's scope replaces the default");
+      assert.equal((await v.verify(idp.expired)).reason, "inactive");
+      assert.equal((await v.verify(idp.unknown)).reason, "inactive");
+      assert.equal((await v.verify(idp.valid, { issuer: "https://elsewhere/" })).reason, "issuer", "defaults kept for other keys");
+      const hit = await v.verify(idp.valid);
+      assert.equal(hit.fromCache, true);
+      assert.equal(v.stats().introspections, 4);
+    } finally {
+      v.close();
+    }
+  }));
+
+test("TokenVerifier: audience against the provider's aud claim", () =>
+  withIdp(async (idp) => {
+    const token = idp.store.issue({ sub: "d", scope: "relay.write", lifetimeSeconds: 3600, extra: { aud: ["gate-17", "gate-18"] } });
+    const v = new TokenVerifier(options(idp, { audience: "gate-17" }));
+    try {
+      assert.equal((await v.verify(token)).reason, "ok");
+      assert.equal((await v.verify(token, { audience: "gate-19" })).reason, "audience");
+      assert.equal((await v.verify(idp.valid)).reason, "audience", "a token without aud fails an audience requirement");
+    } finally {
+      v.close();
+    }
+  }));
+
+test("TokenVerifier: invalidate(token) sees a revocation at once, clear() forgets all", () =>
+  withIdp(async (idp) => {
+    const v = new TokenVerifier(options(idp));
+    try {
+      assert.equal((await v.verify(idp.valid)).allowed, true);
+      idp.store.revoke(idp.valid);
+      assert.equal((await v.verify(idp.valid)).allowed, true, "cached: allowed until maxTtlMs");
+      assert.equal(v.invalidate(idp.valid), true);
+      assert.equal((await v.verify(idp.valid)).reason, "inactive");
+      await v.verify(idp.wrongScope);
+      v.clear();
+      assert.equal((await v.verify(idp.wrongScope)).fromCache, false);
+    } finally {
+      v.close();
+    }
+  }));
+
+test("TokenVerifier: two providers never share an entry, even for the same token text", async () => {
+  const a = await startIdp();
+  const b = await startIdp();
+  try {
+    b.store.add(a.valid, { sub: "other", scope: "telemetry.read", lifetimeSeconds: 3600 });
+    const va = new TokenVerifier(options(a, { scope: "relay.write" }));
+    const vb = new TokenVerifier(options(b, { scope: "relay.write" }));
+    try {
+      for (let round = 0; round < 2; round++) {
+        const da = await va.verify(a.valid);
+        const db = await vb.verify(a.valid);
+        assert.equal(da.reason, "ok");
+        assert.equal(da.sub, "test.device.01");
+        assert.equal(db.reason, "scope", `round ${round}: provider b's own answer`);
+        assert.equal(db.sub, "other");
+        assert.equal(da.fromCache, round === 1);
+        assert.equal(db.fromCache, round === 1);
+      }
+    } finally {
+      va.close();
+      vb.close();
+    }
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test("TokenVerifier: trace gets decisions and link failures, never a token or a key; close() denies afterwards", () =>
+  withIdp(async (idp) => {
+    const events: TokenVerifierTrace[] = [];
+    const v = new TokenVerifier(options(idp, { trace: (e) => events.push(e) }));
+    await v.verify(idp.valid);
+    await v.verify(idp.valid);
+    await v.verify(idp.unknown);
+    v.close();
+    const closed = await v.verify(idp.valid);
+    assert.equal(closed.allowed, false);
+    assert.equal(closed.errorCode, "verifier.closed");
+    assert.deepEqual(
+      events.map((e) => (e.event === "decision" ? `${e.reason}${e.fromCache ? "+cache" : ""}` : e.event)),
+      ["ok", "ok+cache", "inactive", "idp_unavailable"],
+    );
+    const text = JSON.stringify(events);
+    for (const secret of [idp.valid, idp.unknown, PSK_KEY]) assert.ok(!text.includes(secret), "no secret in trace events");
+  }));
+
+test("TokenVerifier: an unreachable provider denies with idp_unavailable and a link_error trace, typed", async () => {
+  const idp = await startIdp();
+  const url = idp.url;
+  await idp.close(); // nothing listens there now
+  const events: TokenVerifierTrace[] = [];
+  const v = new TokenVerifier({
+    url,
+    psk: { identity: PSK_IDENTITY, key: PSK_KEY },
+    coapParams: FAST,
+    timeoutMs: 1_500,
+    trace: (e) => events.push(e),
+  });
+  try {
+    const d = await v.verify("some-token-that-is-long-enough");
+    assert.equal(d.allowed, false);
+    assert.equal(d.reason, "idp_unavailable");
+  } finally {
+    v.close();
+  }
+});
+
+test("TokenVerifier options: typed errors that name the option and never echo a key", () => {
+  const url = "coaps://127.0.0.1:5684/idp/introspect";
+  const cases: Array<[unknown, string]> = [
+    [undefined, "verifier.bad_option"],
+    [{}, "verifier.bad_option"],
+    [{ url: "coap://127.0.0.1/idp/introspect", psk: { identity: "d", key: "k" } }, "verifier.insecure"],
+    [{ url }, "verifier.no_credentials"],
+    [{ url: "http://x/", psk: { identity: "d", key: "k" } }, "coap."],
+    [{ url, psk: { identity: "d", key: "hex:xyz0" } }, "key.malformed"],
+    [{ url, psk: { identity: "d", key: "hex:123" } }, "key.malformed"],
+    [{ url, psk: { identity: "d", key: "hex:" } }, "key.malformed"],
+    [{ url, psk: { identity: "d", key: "" } }, "key.malformed"],
+    [{ url, psk: { identity: "d", key: "s3cret-".repeat(6) } }, "key.malformed"],
+  ];
+  for (const [o, code] of cases) {
+    let error: unknown;
+    try {
+      new TokenVerifier(o as TokenVerifierOptions).close();
+    } catch (e) {
+      error = e;
+    }
+    assert.ok(isIdpgateError(error, code), `${JSON.stringify(o)?.slice(0, 60)}: ${code}, got ${String(error)}`);
+    assert.ok(!(error as Error).message.includes("s3cret") && !(error as Error).message.includes("xyz"), "the key is not echoed");
+  }
+});
