@@ -39,6 +39,8 @@ interface Transfer {
   expires: number;
 }
 
+/** Blocks of room a new transfer starts with; it doubles as blocks arrive. */
+const INITIAL_BLOCKS = 4;
 const CONTINUE: Block1Outcome = { kind: "continue" };
 const INCOMPLETE: Block1Outcome = { kind: "incomplete" };
 const TOO_LARGE: Block1Outcome = { kind: "too_large" };
@@ -117,10 +119,13 @@ export class Block1Reassembly {
     return outcome;
   }
 
-  /** Room for the announced size, else a few blocks; never past the limit. */
+  /**
+   * Room for a few blocks, or less when Size1 announces less; never past the limit. An announced Size1 is not
+   * trusted further: one datagram must not make the server set aside a whole body's worth of memory.
+   */
   #initialSize(block: DecodedBlock, announced: number | undefined): number {
-    const guess = announced !== undefined && announced > 0 ? announced : 4 * blockSize(block.szx);
-    return Math.min(this.maxBodyBytes, guess);
+    const few = INITIAL_BLOCKS * blockSize(block.szx);
+    return Math.min(this.maxBodyBytes, announced !== undefined && announced > 0 ? Math.min(announced, few) : few);
   }
 }
 
