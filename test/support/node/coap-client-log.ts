@@ -29,7 +29,7 @@ export interface LoggedPdu {
 
 export interface CoapClientRun {
   readonly pdus: readonly LoggedPdu[];
-  /** The received body (coap-client's `-w` output line), parsed as JSON when it is JSON. */
+  /** The received payload (coap-client's `-w` output line, without a 4.xx/5.xx code), parsed as JSON when it is JSON. */
   readonly body: unknown;
 }
 
@@ -71,9 +71,11 @@ export function runCoapClient(args: readonly string[], timeoutMs = 20_000): Prom
       const lines = `${stdout}\n${stderr}`.split("\n");
       // The body is the one line that is neither a logged PDU nor a time-stamped log line.
       const text = lines.find((l) => l.trim() !== "" && !l.startsWith("v:1 ") && !/^\w{3} \d+ [\d:.]+ /.test(l) && !/^\s/.test(l));
-      let body: unknown = text;
+      // coap-client prints a 4.xx/5.xx answer's payload after its code ("4.15 {...}").
+      const payload = text?.replace(/^[45]\.\d\d ?/, "");
+      let body: unknown = payload;
       try {
-        body = text === undefined ? undefined : JSON.parse(text);
+        body = payload === undefined ? undefined : JSON.parse(payload);
       } catch {
         // not JSON: kept as text
       }
