@@ -103,7 +103,8 @@ function parseCommand(payload: Uint8Array): { token: string; state: RelayState }
 
 export class Gate {
   readonly #o: GateOptions;
-  readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2 });
+  // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
+  readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES });
   readonly #requirements: Requirements;
   #state: RelayState = "off";
   readonly #deadline: DeadlineTimer;

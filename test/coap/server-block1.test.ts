@@ -324,3 +324,33 @@ test("CoapServerEngine answers 5.03 to a last Block1 block past its pending boun
   server.handleDatagram(blockRequest(3, slice(whole, 1, 0)), PEER, 0);
   assert.bytesEqual(server.pollEvent()!.payload, whole, "the retried last block completes the body");
 });
+
+test("CoapServerEngine answers a Block1 upload with a Block2 answer: the first block echoes the last Block1, later blocks come from the cache", () => {
+  const server = new CoapServerEngine({ maxBlockSize: 64 });
+  const whole = body(20);
+  server.handleDatagram(blockRequest(1, slice(whole, 0, 0)), PEER, 0);
+  server.handleDatagram(blockRequest(2, slice(whole, 1, 0)), PEER, 0);
+  const answer = body(100);
+  server.respond(server.pollEvent()!.id, { code: CHANGED, payload: answer }, 0);
+  const [, first] = replies(server);
+  assert.deepEqual(block1Of(first!), { num: 1, more: false, szx: 0 });
+  const b2 = findOption(first!, OptionNumber.BLOCK2)!;
+  assert.equal(decodeBlock(first!.bytes, b2.offset, b2.length).more, true);
+  // The next block is asked for with Block2 NUM 1 and no payload (libcoap keeps Size1 on it).
+  const next = encodeMessageToBytes({
+    type: MessageType.CON,
+    code: Method.POST,
+    messageId: 3,
+    token: Uint8Array.of(7),
+    options: [
+      stringOption(OptionNumber.URI_PATH, "relay"),
+      blockOption(OptionNumber.BLOCK2, { num: 1, more: false, szx: 2 }),
+      uintOption(OptionNumber.SIZE1, 20),
+    ],
+  });
+  server.handleDatagram(next, PEER, 0);
+  const second = onlyReply(server);
+  assert.bytesEqual(second.payload, answer.subarray(64));
+  assert.equal(block1Of(second), undefined, "only the answer to the last block echoes Block1");
+  noRequest(server, "served from the cache");
+});

@@ -137,6 +137,17 @@ describe("examples/gate on the XS test host (ESP32-like limits)", { timeout: 240
     noMemoryFull(gate);
   });
 
+  test("the gate answers 4.13 with Size1 512 to a command body past 512 bytes in Block1 blocks, before reading it", async () => {
+    const commands = commandLines(gate);
+    const body = JSON.stringify({ token: p.tokens.valid, state: "on", padding: "x".repeat(600) });
+    const run = await runCoapClient([...GATE_POST, "-b", "64", "-t", "50", "-e", body, `coaps://127.0.0.1:${gate.port}/relay`]);
+    const last = run.pdus.filter((x) => x.type === "ACK").at(-1);
+    assert.equal(last?.code, "4.13", "4.13 Request Entity Too Large");
+    assert.equal(last?.size1, 512, "Size1 gives the largest command the gate takes");
+    assert.equal(commandLines(gate), commands, "no command was acted on");
+    noMemoryFull(gate);
+  });
+
   test("the gate answers 4.15 to a command without Content-Format 50 (none, or text/plain 0) and does not act on it", async () => {
     const before = (await coapClientCommand(gate.port, undefined, { method: "get" })).text;
     const body = JSON.stringify({ token: p.tokens.valid, state: before.includes('"on"') ? "off" : "on" });
