@@ -5,7 +5,7 @@
 // coap-client-openssl (Debian libcoap3-bin); fails loudly without them.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { block1Answers, runCoapClient } from "../support/node/coap-client-log.js";
+import { assertBlock1Upload, runCoapClient } from "../support/node/coap-client-log.js";
 import {
   DEMO,
   coapClientCommand,
@@ -122,14 +122,7 @@ describe("examples/gate on the XS test host (ESP32-like limits)", { timeout: 240
     const commands = commandLines(gate);
     const body = JSON.stringify({ token: p.tokens.valid, state: "off" });
     const run = await runCoapClient([...GATE_POST, "-b", "16", "-t", "50", "-e", body, `coaps://127.0.0.1:${gate.port}/relay`]);
-    const answers = block1Answers(run.pdus, 16);
-    assert.deepEqual(
-      answers.problems,
-      [],
-      `2.31 echoing each block in order, then one final answer echoing the last: ${answers.problems.join("; ")}`,
-    );
-    assert.equal(answers.blocks, Math.ceil(body.length / 16), "one answer per 16-byte block");
-    assert.equal(answers.final, "2.04");
+    assertBlock1Upload(run, body.length, 16, "2.04");
     const decision = run.body as { allowed?: unknown; reason?: unknown; state?: unknown };
     assert.deepEqual([decision.allowed, decision.reason, decision.state], [true, "ok", "off"], "the decision on the whole command");
     for (let i = 0; i < 50 && commandLines(gate) === commands; i++) await new Promise((r) => setTimeout(r, 100)); // the log line follows the answer
@@ -141,9 +134,8 @@ describe("examples/gate on the XS test host (ESP32-like limits)", { timeout: 240
     const commands = commandLines(gate);
     const body = JSON.stringify({ token: p.tokens.valid, state: "on", padding: "x".repeat(600) });
     const run = await runCoapClient([...GATE_POST, "-b", "64", "-t", "50", "-e", body, `coaps://127.0.0.1:${gate.port}/relay`]);
-    const last = run.pdus.filter((x) => x.type === "ACK").at(-1);
-    assert.equal(last?.code, "4.13", "4.13 Request Entity Too Large");
-    assert.equal(last?.size1, 512, "Size1 gives the largest command the gate takes");
+    assert.equal(run.answer?.code, "4.13", "4.13 Request Entity Too Large");
+    assert.equal(run.answer?.size1, 512, "Size1 gives the largest command the gate takes");
     assert.equal(commandLines(gate), commands, "no command was acted on");
     noMemoryFull(gate);
   });
@@ -153,8 +145,7 @@ describe("examples/gate on the XS test host (ESP32-like limits)", { timeout: 240
     const body = JSON.stringify({ token: p.tokens.valid, state: before.includes('"on"') ? "off" : "on" });
     for (const extra of [[], ["-t", "0"], ["-t", "0", "-b", "16"]]) {
       const run = await runCoapClient([...GATE_POST, ...extra, "-e", body, `coaps://127.0.0.1:${gate.port}/relay`]);
-      const last = run.pdus.filter((x) => x.type === "ACK").at(-1);
-      assert.equal(last?.code, "4.15", `coap-client ${extra.join(" ")}: 4.15 Unsupported Content-Format`);
+      assert.equal(run.answer?.code, "4.15", `coap-client ${extra.join(" ")}: 4.15 Unsupported Content-Format`);
       assert.deepEqual(run.body, { allowed: false, reason: "bad_request", fromCache: false });
     }
     const after = (await coapClientCommand(gate.port, undefined, { method: "get" })).text;

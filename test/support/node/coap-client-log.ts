@@ -8,6 +8,7 @@
  *   v:1 t:CON c:POST i:801f {0200} [ Uri-Path:idp, ..., Block1:1/M/16, Size1:112 ] :: 'payload'
  * Payloads are never kept (a request's payload holds a token); options are.
  */
+import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { requireTool } from "./libcoap.js";
 
@@ -29,6 +30,8 @@ export interface LoggedPdu {
 
 export interface CoapClientRun {
   readonly pdus: readonly LoggedPdu[];
+  /** The last answer coap-client logged (an ACK: every request here is confirmable). */
+  readonly answer: LoggedPdu | undefined;
   /** The received payload (coap-client's `-w` output line, without a 4.xx/5.xx code), parsed as JSON when it is JSON. */
   readonly body: unknown;
 }
@@ -79,30 +82,28 @@ export function runCoapClient(args: readonly string[], timeoutMs = 20_000): Prom
       } catch {
         // not JSON: kept as text
       }
-      resolve({ pdus: loggedPdus(stdout + "\n" + stderr), body });
+      const pdus = loggedPdus(`${stdout}\n${stderr}`);
+      resolve({ pdus, answer: pdus.filter((p) => p.type === "ACK").at(-1), body });
     });
   });
 }
 
 /**
- * Checks a Block1 upload as the server answered it: 2.31 echoing Block1 n/M/size for every block but the
- * last, in order from 0, then one final answer echoing the last block; returns that final answer's code.
+ * Asserts a Block1 upload of `bodyLength` bytes in blocks of `size` as the server answered it: 2.31 echoing
+ * Block1 n/M/size for every block but the last, in order from 0, then one final answer with `finalCode`
+ * echoing the last block; and that coap-client really sent that many blocks.
  */
-export function block1Answers(pdus: readonly LoggedPdu[], size: number): { blocks: number; final: string; problems: string[] } {
-  const acks = pdus.filter((p) => p.type === "ACK");
-  const problems: string[] = [];
-  let n = 0;
-  for (; n < acks.length && acks[n]!.code === "2.31"; n++) {
-    const b = acks[n]!.block1;
-    if (b === undefined || b.num !== n || !b.more || b.size !== size) problems.push(`2.31 #${n} carries Block1 ${JSON.stringify(b)}`);
-  }
-  const final = acks[n];
-  if (final === undefined) problems.push("no final answer");
-  else {
-    const b = final.block1;
-    if (b === undefined || b.num !== n || b.more || b.size !== size)
-      problems.push(`final ${final.code} carries Block1 ${JSON.stringify(b)}`);
-  }
-  if (acks.length !== n + 1) problems.push(`${acks.length - n - 1} answers after the final one`);
-  return { blocks: n + 1, final: final?.code ?? "none", problems };
+export function assertBlock1Upload(run: CoapClientRun, bodyLength: number, size: number, finalCode: string): void {
+  const acks = run.pdus.filter((p) => p.type === "ACK");
+  const blocks = Math.ceil(bodyLength / size);
+  const expected = Array.from(
+    { length: blocks },
+    (_, n) => `${n < blocks - 1 ? "2.31" : finalCode} ${n}/${n < blocks - 1 ? "M" : "_"}/${size}`,
+  );
+  const got = acks.map(
+    (a) => `${a.code} ${a.block1 === undefined ? "-" : `${a.block1.num}/${a.block1.more ? "M" : "_"}/${a.block1.size}`}`,
+  );
+  assert.deepEqual(got, expected, "2.31 echoing each block in order, then one final answer echoing the last");
+  const sent = new Set(run.pdus.filter((p) => p.type === "CON" && p.block1 !== undefined).map((p) => p.messageId));
+  assert.equal(sent.size, blocks, "coap-client sent the body in that many blocks");
 }
