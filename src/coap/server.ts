@@ -8,7 +8,8 @@
  *  - rejects it (RST for a malformed CON, 4.02 for an unknown critical option, §5.4.1; 4.13 with Size1 for a
  *    body, or an announced Size1, past `maxBodyBytes`, RFC 7959 §2.9.3/§4),
  *  - takes one block of a Block1 request body (_reassembly.ts): 2.31 Continue for a block that is not the
- *    last, 4.08 for a block out of order or without its start, 4.00 for a malformed Block1 (SZX 7), or
+ *    last, 4.08 for a block out of order or without its start, 4.00 for a malformed Block1 (SZX 7), 5.03
+ *    for a new transfer past `block1Transfers`, or
  *  - queues a `request` event, with the whole body. The application calls `respond(id, answer, now)`, at
  *    once or later; the answer to a Block1 request echoes its last Block1 (§2.3).
  * The application never sees part of a body. Answers to CON requests are piggybacked on the ACK; answers to
