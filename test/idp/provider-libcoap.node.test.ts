@@ -117,28 +117,33 @@ test("coap-client-openssl reassembles a large (Block2) answer from the provider"
   }
 });
 
-test("coap-client-openssl -b 16 POSTs an introspection request in 16-byte Block1 blocks over CoAPS; the provider reassembles it and answers once", async () => {
-  const idp = await startIdp();
-  try {
-    const body = JSON.stringify({ token: idp.valid });
-    const run = await runCoapClient([
-      ...["-m", "post", "-u", PSK_IDENTITY, "-k", PSK_KEY, "-B", "10", "-b", "16", "-t", "50", "-e", body],
-      `coaps://127.0.0.1:${idp.port}/idp/introspect`,
-    ]);
-    assertBlock1Upload(run, body.length, 16, "2.01");
-    const claims = run.body as { active?: unknown; sub?: unknown };
-    assert.equal(claims.active, true, "the answer to the whole body");
-    assert.equal(claims.sub, "test.device.01");
-    assert.equal(
-      idp.log.filter((l) => l.includes("POST /idp/introspect")).length,
-      1,
-      "the provider ran the request once, on the whole body",
-    );
-  } finally {
-    await idp.close();
-  }
-  assert.ok(!idp.log.join("\n").includes(idp.valid), "the provider never logs a token");
-});
+for (const tool of ["coap-client-openssl", "coap-client-gnutls"]) {
+  test(`${tool} -b 16 POSTs an introspection request in 16-byte Block1 blocks over CoAPS; the provider reassembles it and answers once`, async () => {
+    const idp = await startIdp();
+    try {
+      const body = JSON.stringify({ token: idp.valid });
+      const run = await runCoapClient(
+        [
+          ...["-m", "post", "-u", PSK_IDENTITY, "-k", PSK_KEY, "-B", "10", "-b", "16", "-t", "50", "-e", body],
+          `coaps://127.0.0.1:${idp.port}/idp/introspect`,
+        ],
+        tool,
+      );
+      assertBlock1Upload(run, body.length, 16, "2.01");
+      const claims = run.body as { active?: unknown; sub?: unknown };
+      assert.equal(claims.active, true, "the answer to the whole body");
+      assert.equal(claims.sub, "test.device.01");
+      assert.equal(
+        idp.log.filter((l) => l.includes("POST /idp/introspect")).length,
+        1,
+        "the provider ran the request once, on the whole body",
+      );
+    } finally {
+      await idp.close();
+    }
+    assert.ok(!idp.log.join("\n").includes(idp.valid), "the provider never logs a token");
+  });
+}
 
 test("the provider answers 4.15 to an introspection request without Content-Format 50 (none, or text/plain 0), also in Block1 blocks", async () => {
   const idp = await startIdp();

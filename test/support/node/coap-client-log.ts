@@ -66,11 +66,11 @@ export function loggedPdus(output: string): LoggedPdu[] {
   return out;
 }
 
-/** `coap-client-openssl -v 7 -w ...args`; resolves with the logged PDUs and the received body. */
-export function runCoapClient(args: readonly string[], timeoutMs = 20_000): Promise<CoapClientRun> {
+/** `coap-client-openssl -v 7 -w ...args` (or another `tool`); resolves with the logged PDUs and the received body. */
+export function runCoapClient(args: readonly string[], tool = "coap-client-openssl", timeoutMs = 20_000): Promise<CoapClientRun> {
   return new Promise((resolve, reject) => {
-    execFile(requireTool("coap-client-openssl"), ["-v", "7", "-w", ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
-      if (error !== null && error.killed) return reject(new Error("coap-client-openssl did not finish"));
+    execFile(requireTool(tool), ["-v", "7", "-w", ...args], { timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error !== null && error.killed) return reject(new Error(`${tool} did not finish`));
       const lines = `${stdout}\n${stderr}`.split("\n");
       // The body is the one line that is neither a logged PDU nor a time-stamped log line.
       const text = lines.find((l) => l.trim() !== "" && !l.startsWith("v:1 ") && !/^\w{3} \d+ [\d:.]+ /.test(l) && !/^\s/.test(l));
