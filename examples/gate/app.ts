@@ -10,7 +10,8 @@
  *                4.01 inactive / expired / malformed token, 4.03 scope / issuer / subject,
  *                5.03 provider unavailable or rate limited, 5.02 provider error (all fail closed),
  *                payload {"allowed":false,"reason":"<reason>","fromCache":...}; 4.00 for a body that is
- *                not such JSON ({"allowed":false,"reason":"bad_request",...}).
+ *                not such JSON ({"allowed":false,"reason":"bad_request",...}), 4.15 for one without
+ *                Content-Format 50 (the same payload).
  *   GET  /relay  2.05 {"state":"off"}
  *   GET  /stats  2.05 host numbers (XS host: heap after gc), when the start-up provides them
  * Every answer to a command carries the decision {allowed, reason, fromCache}. Tokens never leave this
@@ -33,6 +34,7 @@ const UNAUTHORIZED = makeCode(4, 1);
 const FORBIDDEN = makeCode(4, 3);
 const NOT_FOUND = makeCode(4, 4);
 const METHOD_NOT_ALLOWED = makeCode(4, 5);
+const UNSUPPORTED_CONTENT_FORMAT = makeCode(4, 15);
 const BAD_GATEWAY = makeCode(5, 2);
 const SERVICE_UNAVAILABLE = makeCode(5, 3);
 const GET = 1;
@@ -101,7 +103,8 @@ function parseCommand(payload: Uint8Array): { token: string; state: RelayState }
 
 export class Gate {
   readonly #o: GateOptions;
-  readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2 });
+  // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
+  readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES });
   readonly #requirements: Requirements;
   #state: RelayState = "off";
   readonly #deadline: DeadlineTimer;
@@ -184,6 +187,14 @@ export class Gate {
   }
 
   async #command(req: ServerRequest): Promise<void> {
+    if (req.contentFormat !== CONTENT_FORMAT_JSON) {
+      // RFC 7252 §5.9.2.9: a command is JSON (50) only; one without a Content-Format is not guessed at.
+      this.commands++;
+      this.denied++;
+      this.#answer(req, UNSUPPORTED_CONTENT_FORMAT, decisionJson(false, "bad_request", false));
+      this.#log(`gate: ${req.peer.address}:${req.peer.port} command without Content-Format 50 -> 4.15`);
+      return;
+    }
     const command = parseCommand(req.payload);
     if (command === undefined) {
       this.commands++;

@@ -60,4 +60,11 @@ export { CoapClientEngine } from "./engine.js";
 export type { EngineOptions, EngineRequest, EngineEvent, Transmit } from "./engine-types.js";
 export { CoapClient, type CoapClientOptions, type CoapRequest, type ClientPorts, type AbortSignalLike } from "./client.js";
 export { utf8Encode, utf8Decode } from "../utf8.js";
-export { CoapServerEngine, type ServerRequest, type ServerAnswer, type ServerTransmit, type ServerOptions } from "./server.js";
+export {
+  CoapServerEngine,
+  BLOCK1_TRANSFERS,
+  type ServerRequest,
+  type ServerAnswer,
+  type ServerTransmit,
+  type ServerOptions,
+} from "./server.js";

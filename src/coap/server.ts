@@ -1,22 +1,31 @@
 /**
- * A small sans-IO CoAP server engine (RFC 7252 §5, §4.5; RFC 7959 Block2 for answers). The local
- * identity provider and the gate example sit on it; a device answers commands with it.
+ * A small sans-IO CoAP server engine (RFC 7252 §5, §4.5; RFC 7959 Block1 for request bodies, Block2 for
+ * answers). The local identity provider and the gate example sit on it; a device answers commands with it.
  *
  * Theory of operation: `handleDatagram(bytes, from, now)` decodes a request and either
  *  - answers it again from the deduplication table (a retransmitted CON, §4.5),
  *  - serves a later block of an answer it already built (Block2 NUM > 0 from the block cache),
- *  - rejects it (RST for a malformed CON, 4.02 for an unknown critical option, §5.4.1), or
- *  - queues a `request` event. The application calls `respond(id, answer, now)`, at once or later.
- * Answers to CON requests are piggybacked on the ACK; answers to NON requests are NON.
- * `pollTransmit()` yields datagrams to send; `pollTimeout()` the next time `handleTimeout` prunes state.
- * Every table is bounded: pending requests, deduplication, cached block-wise answers.
+ *  - rejects it (RST for a malformed CON, 4.02 for an unknown critical option, §5.4.1; 4.13 with Size1 for a
+ *    body, or an announced Size1, past `maxBodyBytes`, RFC 7959 §2.9.3/§4),
+ *  - takes one block of a Block1 request body (_reassembly.ts): 2.31 Continue for a block that is not the
+ *    last, 4.08 for a block out of order or without its start, 4.00 for a malformed Block1 (SZX 7), 5.03
+ *    for a new transfer past `block1Transfers`, or
+ *  - queues a `request` event, with the whole body. The application calls `respond(id, answer, now)`, at
+ *    once or later; the answer to a Block1 request echoes its last Block1 (§2.3).
+ * The application never sees part of a body. Answers to CON requests are piggybacked on the ACK; answers to
+ * NON requests are NON. `pollTransmit()` yields datagrams to send; `pollTimeout()` the next time
+ * `handleTimeout` prunes state. Every table is bounded: pending requests, deduplication, cached block-wise
+ * answers, Block1 transfers in progress (each at most `maxBodyBytes`, expiring).
  */
-import { MessageType, EMPTY_CODE, makeCode } from "./constants.js";
-import { decodeMessage, type DecodedMessage } from "./decode.js";
+import { MessageType, EMPTY_CODE, CODE_CONTINUE, MAX_BODY_BYTES, makeCode } from "./constants.js";
+import { decodeMessage, optionValue, type DecodedMessage, type OptionRef } from "./decode.js";
 import { encodeMessageToBytes } from "./encode.js";
 import { OptionNumber, isCritical, optionDefinition, readUint, uintOption, opaqueOption, type OptionValue } from "./options.js";
-import { blockOption, blockSize, decodeBlock, szxAtMost } from "./block.js";
+import { blockOption, blockSize, decodeBlock, encodeBlockValue, szxAtMost, type DecodedBlock } from "./block.js";
 import { DedupTable } from "./_dedup.js";
+import { hexKey } from "./_ids.js";
+import { Block1Reassembly } from "./_reassembly.js";
+import { DEFAULT_TRANSMISSION_PARAMS, maxTransmitWait } from "./params.js";
 import { utf8Decode } from "../utf8.js";
 import { isIdpgateError } from "../errors.js";
 import type { Endpoint } from "../ports.js";
@@ -53,7 +62,16 @@ export interface ServerOptions {
   readonly cachedAnswers?: number;
   /** RFC 7252 §4.8.2 EXCHANGE_LIFETIME. */
   readonly exchangeLifetimeMs?: number;
+  /** Largest request body, in one datagram or reassembled from Block1 blocks; default MAX_BODY_BYTES. */
+  readonly maxBodyBytes?: number;
+  /** Block1 transfers in progress at once (each holds up to maxBodyBytes); default BLOCK1_TRANSFERS. */
+  readonly block1Transfers?: number;
+  /** How long a Block1 transfer waits for its next block; default MAX_TRANSMIT_WAIT (RFC 7252 §4.8.2). */
+  readonly block1TimeoutMs?: number;
 }
+
+/** Default bound of the Block1 transfers a server reassembles at once. */
+export const BLOCK1_TRANSFERS = 4;
 
 interface Pending {
   readonly peer: Endpoint;
@@ -63,6 +81,8 @@ interface Pending {
   readonly dedupKey: string;
   readonly cacheKey: string;
   readonly szx: number;
+  /** The Block1 value to echo in the answer (§2.3), or -1 for a request without Block1. */
+  readonly block1: number;
 }
 
 interface CachedAnswer {
@@ -71,8 +91,12 @@ interface CachedAnswer {
   readonly expires: number;
 }
 
+const BAD_REQUEST = makeCode(4, 0);
 const BAD_OPTION = makeCode(4, 2);
+const REQUEST_ENTITY_INCOMPLETE = makeCode(4, 8);
+const REQUEST_ENTITY_TOO_LARGE = makeCode(4, 13);
 const SERVICE_UNAVAILABLE = makeCode(5, 3);
+const NO_OPTIONS: readonly OptionValue[] = [];
 const EMPTY = new Uint8Array(0);
 
 export class CoapServerEngine {
@@ -80,7 +104,9 @@ export class CoapServerEngine {
   readonly #maxPending: number;
   readonly #cachedAnswers: number;
   readonly #lifetime: number;
+  readonly #maxBody: number;
   readonly #dedup: DedupTable;
+  readonly #block1: Block1Reassembly;
   readonly #pending = new Map<number, Pending>();
   readonly #blocks = new Map<string, CachedAnswer>();
   readonly #transmits: ServerTransmit[] = [];
@@ -94,6 +120,12 @@ export class CoapServerEngine {
     this.#cachedAnswers = options.cachedAnswers ?? 16;
     this.#lifetime = options.exchangeLifetimeMs ?? 247_000;
     this.#dedup = new DedupTable(options.dedupEntries ?? 128, this.#lifetime);
+    this.#maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.#block1 = new Block1Reassembly(
+      options.block1Transfers ?? BLOCK1_TRANSFERS,
+      this.#maxBody,
+      options.block1TimeoutMs ?? maxTransmitWait(DEFAULT_TRANSMISSION_PARAMS),
+    );
   }
 
   handleDatagram(bytes: Uint8Array, from: Endpoint, now: number): void {
@@ -129,11 +161,17 @@ export class CoapServerEngine {
     let accept: number | undefined;
     let szx = this.#maxSzx;
     let blockNum = 0;
+    let block1: OptionRef | undefined;
+    let requestTag: OptionRef | undefined; // RFC 9175 §3: part of a Block1 transfer's key
+    let size1 = -1;
     for (const o of m.options) {
       if (o.number === OptionNumber.URI_PATH) path.push(utf8Decode(m.bytes, o.offset, o.offset + o.length));
       else if (o.number === OptionNumber.URI_QUERY) query.push(utf8Decode(m.bytes, o.offset, o.offset + o.length));
       else if (o.number === OptionNumber.CONTENT_FORMAT) contentFormat = readUint(m.bytes, o.offset, o.length);
       else if (o.number === OptionNumber.ACCEPT) accept = readUint(m.bytes, o.offset, o.length);
+      else if (o.number === OptionNumber.BLOCK1) block1 = o;
+      else if (o.number === OptionNumber.SIZE1) size1 = readUint(m.bytes, o.offset, o.length);
+      else if (o.number === OptionNumber.REQUEST_TAG) requestTag = o;
       else if (o.number === OptionNumber.BLOCK2) {
         try {
           const b = decodeBlock(m.bytes, o.offset, o.length);
@@ -147,24 +185,63 @@ export class CoapServerEngine {
       }
     }
     const cacheKey = `${from.address}|${from.port}|${m.code}|${path.join("/")}`;
-    const pending: Pending = {
-      peer: from,
-      type: m.type as MessageType,
-      messageId: m.messageId,
-      token: m.token.slice(),
-      dedupKey,
-      cacheKey,
-      szx,
-    };
     if (blockNum > 0) {
       const cached = this.#blocks.get(cacheKey);
-      if (cached !== undefined && cached.expires > now) return this.#answer(pending, cached.answer, cached.etag, blockNum, now);
+      if (cached !== undefined && cached.expires > now) {
+        return this.#answer(this.#pendingFor(m, from, dedupKey, cacheKey, szx, -1), cached.answer, cached.etag, blockNum, now);
+      }
+    }
+    // RFC 7959 §4: a body (or an announced Size1) past the limit is refused up front, with the limit in Size1.
+    if (size1 > this.#maxBody || m.payload.length > this.#maxBody) return this.#tooLarge(m, from, dedupKey, now);
+    let payload: Uint8Array | undefined;
+    let echo = -1;
+    if (block1 !== undefined) {
+      let b: DecodedBlock;
+      try {
+        b = decodeBlock(m.bytes, block1.offset, block1.length);
+      } catch {
+        return this.#reject(m, from, dedupKey, now, BAD_REQUEST); // SZX 7 or a value over 3 bytes
+      }
+      if (b.num > 0 || b.more) {
+        // The whole body is about to exist: refuse before taking the last block, so a retry of it still fits.
+        if (!b.more && this.#pending.size >= this.#maxPending) return this.#reject(m, from, dedupKey, now, SERVICE_UNAVAILABLE);
+        const key = `${cacheKey}?${query.join("&")}#${requestTag === undefined ? "" : hexKey(optionValue(m, requestTag))}`;
+        const outcome = this.#block1.offer(key, b, m.payload, size1 < 0 ? undefined : size1, now);
+        switch (outcome.kind) {
+          case "continue":
+            return this.#reject(m, from, dedupKey, now, CODE_CONTINUE, [blockOption(OptionNumber.BLOCK1, b)]); // §2.3: echo NUM/M/SZX
+          case "incomplete":
+            return this.#reject(m, from, dedupKey, now, REQUEST_ENTITY_INCOMPLETE);
+          case "too_large":
+            return this.#tooLarge(m, from, dedupKey, now);
+          case "bad":
+            return this.#reject(m, from, dedupKey, now, BAD_REQUEST);
+          case "busy":
+            return this.#reject(m, from, dedupKey, now, SERVICE_UNAVAILABLE);
+          case "complete":
+            payload = outcome.body;
+        }
+      }
+      echo = encodeBlockValue(b);
     }
     if (this.#pending.size >= this.#maxPending) return this.#reject(m, from, dedupKey, now, SERVICE_UNAVAILABLE);
     const id = this.#nextId++;
-    this.#pending.set(id, pending);
+    this.#pending.set(id, this.#pendingFor(m, from, dedupKey, cacheKey, szx, echo));
     this.#dedup.record(dedupKey, undefined, now);
-    this.#events.push({ id, peer: from, method: m.code, path: path.join("/"), query, contentFormat, accept, payload: m.payload.slice() });
+    this.#events.push({
+      id,
+      peer: from,
+      method: m.code,
+      path: path.join("/"),
+      query,
+      contentFormat,
+      accept,
+      payload: payload ?? m.payload.slice(),
+    });
+  }
+
+  #pendingFor(m: DecodedMessage, from: Endpoint, dedupKey: string, cacheKey: string, szx: number, block1: number): Pending {
+    return { peer: from, type: m.type as MessageType, messageId: m.messageId, token: m.token.slice(), dedupKey, cacheKey, szx, block1 };
   }
 
   /** Answers request `id`; unknown ids (already answered, or dropped) are ignored and return false. */
@@ -192,12 +269,13 @@ export class CoapServerEngine {
     const payload = answer.payload ?? EMPTY;
     const size = blockSize(p.szx);
     const options: OptionValue[] = [];
+    if (p.block1 >= 0) options.push(uintOption(OptionNumber.BLOCK1, p.block1));
     if (answer.contentFormat !== undefined) options.push(uintOption(OptionNumber.CONTENT_FORMAT, answer.contentFormat));
     if (answer.maxAge !== undefined) options.push(uintOption(OptionNumber.MAX_AGE, answer.maxAge));
     let body = payload;
     if (payload.length > size) {
       const start = num * size;
-      if (start >= payload.length) return this.#reply(p, { code: makeCode(4, 2) }, [], now);
+      if (start >= payload.length) return this.#reply(p, { code: makeCode(4, 2) }, NO_OPTIONS, now);
       const more = start + size < payload.length;
       body = payload.subarray(start, start + size);
       options.push(opaqueOption(OptionNumber.ETAG, etag), blockOption(OptionNumber.BLOCK2, { num, more, szx: p.szx }));
@@ -206,7 +284,7 @@ export class CoapServerEngine {
     this.#reply(p, { code: answer.code, payload: body }, options, now);
   }
 
-  #reply(p: Pending, a: { code: number; payload?: Uint8Array }, options: OptionValue[], now: number): void {
+  #reply(p: Pending, a: { code: number; payload?: Uint8Array }, options: readonly OptionValue[], now: number): void {
     const type = p.type === MessageType.CON ? MessageType.ACK : MessageType.NON;
     const messageId = p.type === MessageType.CON ? p.messageId : this.#nextId++ & 0xffff;
     const bytes = this.#send(p.peer, {
@@ -223,21 +301,13 @@ export class CoapServerEngine {
     else this.#dedup.record(p.dedupKey, bytes, now);
   }
 
-  #reject(m: DecodedMessage, from: Endpoint, dedupKey: string, now: number, code: number): void {
-    this.#reply(
-      {
-        peer: from,
-        type: m.type as MessageType,
-        messageId: m.messageId,
-        token: m.token.slice(),
-        dedupKey,
-        cacheKey: "",
-        szx: this.#maxSzx,
-      },
-      { code },
-      [],
-      now,
-    );
+  #reject(m: DecodedMessage, from: Endpoint, dedupKey: string, now: number, code: number, options = NO_OPTIONS): void {
+    this.#reply(this.#pendingFor(m, from, dedupKey, "", this.#maxSzx, -1), { code }, options, now);
+  }
+
+  /** 4.13 with Size1 giving the largest body this server takes (RFC 7959 §2.9.3, §4). */
+  #tooLarge(m: DecodedMessage, from: Endpoint, dedupKey: string, now: number): void {
+    this.#reject(m, from, dedupKey, now, REQUEST_ENTITY_TOO_LARGE, [uintOption(OptionNumber.SIZE1, this.#maxBody)]);
   }
 
   #send(to: Endpoint, fields: Parameters<typeof encodeMessageToBytes>[0]): Uint8Array {
@@ -254,18 +324,24 @@ export class CoapServerEngine {
     return this.#events.shift();
   }
 
-  /** Prunes expired block-wise answers; the deduplication table prunes itself on use. */
+  /** Prunes expired block-wise answers and Block1 transfers; the deduplication table prunes itself on use. */
   handleTimeout(now: number): void {
-    for (const [k, c] of this.#blocks) if (c.expires <= now) this.#blocks.delete(k);
+    if (this.#blocks.size > 0) for (const [k, c] of this.#blocks) if (c.expires <= now) this.#blocks.delete(k);
+    this.#block1.prune(now);
   }
 
   pollTimeout(): number | undefined {
-    let next: number | undefined;
-    for (const c of this.#blocks.values()) next = next === undefined ? c.expires : Math.min(next, c.expires);
+    let next = this.#block1.nextExpiry();
+    if (this.#blocks.size > 0) for (const c of this.#blocks.values()) next = next === undefined ? c.expires : Math.min(next, c.expires);
     return next;
   }
 
   get pendingRequests(): number {
     return this.#pending.size;
+  }
+
+  /** Block1 request bodies being reassembled. */
+  get block1Transfers(): number {
+    return this.#block1.size;
   }
 }

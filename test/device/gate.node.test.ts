@@ -5,7 +5,9 @@
 // coap-client-openssl (Debian libcoap3-bin); fails loudly without them.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { assertBlock1Upload, runCoapClient } from "../support/node/coap-client-log.js";
 import {
+  DEMO,
   coapClientCommand,
   startDemoProvider,
   startGate,
@@ -115,7 +117,50 @@ describe("examples/gate on the XS test host (ESP32-like limits)", { timeout: 240
     noMemoryFull(gate);
     assert.equal(gate.child.exitCode, null, "the gate is still running");
   });
+
+  test("coap-client-openssl -b 16 sends a command in 16-byte Block1 blocks; the gate reassembles it and acts on it once", async () => {
+    const commands = commandLines(gate);
+    const body = JSON.stringify({ token: p.tokens.valid, state: "off" });
+    const run = await runCoapClient([...GATE_POST, "-b", "16", "-t", "50", "-e", body, `coaps://127.0.0.1:${gate.port}/relay`]);
+    assertBlock1Upload(run, body.length, 16, "2.04");
+    const decision = run.body as { allowed?: unknown; reason?: unknown; state?: unknown };
+    assert.deepEqual([decision.allowed, decision.reason, decision.state], [true, "ok", "off"], "the decision on the whole command");
+    for (let i = 0; i < 50 && commandLines(gate) === commands; i++) await new Promise((r) => setTimeout(r, 100)); // the log line follows the answer
+    assert.equal(commandLines(gate), commands + 1, "one command, not one per block");
+    noMemoryFull(gate);
+  });
+
+  test("the gate answers 4.13 with Size1 512 to a command body past 512 bytes in Block1 blocks, before reading it", async () => {
+    const commands = commandLines(gate);
+    const body = JSON.stringify({ token: p.tokens.valid, state: "on", padding: "x".repeat(600) });
+    const run = await runCoapClient([...GATE_POST, "-b", "64", "-t", "50", "-e", body, `coaps://127.0.0.1:${gate.port}/relay`]);
+    assert.equal(run.answer?.code, "4.13", "4.13 Request Entity Too Large");
+    assert.equal(run.answer?.size1, 512, "Size1 gives the largest command the gate takes");
+    assert.equal(commandLines(gate), commands, "no command was acted on");
+    noMemoryFull(gate);
+  });
+
+  test("the gate answers 4.15 to a command without Content-Format 50 (none, or text/plain 0) and does not act on it", async () => {
+    const before = (await coapClientCommand(gate.port, undefined, { method: "get" })).text;
+    const body = JSON.stringify({ token: p.tokens.valid, state: before.includes('"on"') ? "off" : "on" });
+    for (const extra of [[], ["-t", "0"], ["-t", "0", "-b", "16"]]) {
+      const run = await runCoapClient([...GATE_POST, ...extra, "-e", body, `coaps://127.0.0.1:${gate.port}/relay`]);
+      assert.equal(run.answer?.code, "4.15", `coap-client ${extra.join(" ")}: 4.15 Unsupported Content-Format`);
+      assert.deepEqual(run.body, { allowed: false, reason: "bad_request", fromCache: false });
+    }
+    const after = (await coapClientCommand(gate.port, undefined, { method: "get" })).text;
+    assert.equal(after, before, "the relay did not move");
+    noMemoryFull(gate);
+  });
 });
+
+/** coap-client arguments for a POST to the gate over DTLS PSK. */
+const GATE_POST = ["-m", "post", "-u", DEMO.gatePskId, "-k", DEMO.gatePsk, "-B", "20"];
+
+/** The gate's "gate: command ..." log lines so far: one per command it acted on. */
+function commandLines(gate: GateDevice): number {
+  return gate.stdout.filter((l) => l.startsWith("gate: command")).length;
+}
 
 describe("examples/gate on the Node host", { timeout: 120_000 }, () => {
   test("the same decisions for the same commands", async () => {

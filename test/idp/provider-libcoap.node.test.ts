@@ -1,10 +1,12 @@
 /**
  * The local identity provider speaks IDP-API.md to an independent client: libcoap's coap-client (OpenSSL
- * and GnuTLS builds) POSTs over DTLS PSK and gets each documented answer.
+ * and GnuTLS builds) POSTs over DTLS PSK and gets each documented answer, also with the request body in
+ * Block1 blocks (RFC 7959), and 4.15 for a body that is not application/json.
  */
 import { execFile } from "node:child_process";
 import { test, assert } from "../harness/index.js";
 import { requireTool } from "../support/node/libcoap.js";
+import { assertBlock1Upload, runCoapClient } from "../support/node/coap-client-log.js";
 import { CLIENT_ID, CLIENT_SECRET, PSK_IDENTITY, PSK_KEY, startIdp, type IdpFixture } from "../support/node/idp-fixture.js";
 
 interface Outcome {
@@ -110,6 +112,50 @@ test("coap-client-openssl reassembles a large (Block2) answer from the provider"
     const claims = big.body as { active?: unknown; padding?: unknown[] };
     assert.equal(claims.active, true);
     assert.equal(claims.padding?.length, 40);
+  } finally {
+    await idp.close();
+  }
+});
+
+for (const tool of ["coap-client-openssl", "coap-client-gnutls"]) {
+  test(`${tool} -b 16 POSTs an introspection request in 16-byte Block1 blocks over CoAPS; the provider reassembles it and answers once`, async () => {
+    const idp = await startIdp();
+    try {
+      const body = JSON.stringify({ token: idp.valid });
+      const run = await runCoapClient(
+        [
+          ...["-m", "post", "-u", PSK_IDENTITY, "-k", PSK_KEY, "-B", "10", "-b", "16", "-t", "50", "-e", body],
+          `coaps://127.0.0.1:${idp.port}/idp/introspect`,
+        ],
+        tool,
+      );
+      assertBlock1Upload(run, body.length, 16, "2.01");
+      const claims = run.body as { active?: unknown; sub?: unknown };
+      assert.equal(claims.active, true, "the answer to the whole body");
+      assert.equal(claims.sub, "test.device.01");
+      assert.equal(
+        idp.log.filter((l) => l.includes("POST /idp/introspect")).length,
+        1,
+        "the provider ran the request once, on the whole body",
+      );
+    } finally {
+      await idp.close();
+    }
+    assert.ok(!idp.log.join("\n").includes(idp.valid), "the provider never logs a token");
+  });
+}
+
+test("the provider answers 4.15 to an introspection request without Content-Format 50 (none, or text/plain 0), also in Block1 blocks", async () => {
+  const idp = await startIdp();
+  try {
+    const body = JSON.stringify({ token: idp.valid });
+    const url = `coaps://127.0.0.1:${idp.port}/idp/introspect`;
+    const base = ["-m", "post", "-u", PSK_IDENTITY, "-k", PSK_KEY, "-B", "10", "-e", body];
+    for (const extra of [[], ["-t", "0"], ["-t", "0", "-b", "16"]]) {
+      const run = await runCoapClient([...base, ...extra, url]);
+      assert.equal(run.answer?.code, "4.15", `coap-client ${extra.join(" ")}: 4.15 Unsupported Content-Format`);
+    }
+    assert.ok(!idp.log.some((l) => l.includes("introspect tok:")), "no token was looked up");
   } finally {
     await idp.close();
   }

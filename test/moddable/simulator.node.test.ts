@@ -352,7 +352,15 @@ test(
       await sim.waitFor(["gate: listening", "XS abort"]);
       assert.match(sim.text, /gate: listening/, `the gate did not start in the simulator:\n${tail(sim.text)}`);
       const command = async (token: string, state: string): Promise<string> => {
-        const args = ["coap", "post", `coaps://127.0.0.1:${gatePort}/relay`, "--payload", JSON.stringify({ token, state })];
+        const args = [
+          "coap",
+          "post",
+          `coaps://127.0.0.1:${gatePort}/relay`,
+          "--payload",
+          JSON.stringify({ token, state }),
+          "--content-format",
+          "50",
+        ];
         const r = await runToEnd(
           process.execPath,
           [cli, ...args, "--psk-id", "operator-sim", "--psk", "simulator-gate-psk", "--timeout", "20000"],

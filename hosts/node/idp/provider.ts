@@ -6,7 +6,7 @@
  *   POST /idp/introspect  {"token", "client_id"?, "client_secret"?}
  *        2.01 {"active":true,"sub","scope","iss","exp"} | 2.01 {"active":false}
  *        4.01 {"error":"FORBIDDEN",...} when client credentials are required and wrong
- *        4.05 for any other method, 5.00 {"error":{"code":500,...,"request":id,...}} when the provider fails
+ *        4.15 without Content-Format 50, 4.05 for any other method, 5.00 {"error":{"code":500,...,"request":id,...}} when the provider fails
  *   POST /as/token        {"client_id"?, "client_secret"?, "scope", "sub"?, "expires_in"?}  (demo issuer)
  *        2.01 {"access_token", "expires_in"}
  */
@@ -203,9 +203,9 @@ export class Provider {
 type Body = { fields: Record<string, unknown> } | { answer: ProviderAnswer };
 
 function parseBody(request: ProviderRequest): Body {
-  if (request.contentFormat !== undefined && request.contentFormat !== CONTENT_FORMAT_JSON) {
-    return { answer: { code: Code.UNSUPPORTED_CONTENT_FORMAT } };
-  }
+  // IDP-API: the body is application/json (50); one without a Content-Format (or with text/plain, 0) is not
+  // guessed at (RFC 7252 §5.10.3, §5.9.2.9).
+  if (request.contentFormat !== CONTENT_FORMAT_JSON) return { answer: { code: Code.UNSUPPORTED_CONTENT_FORMAT } };
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(request.payload));
