@@ -17,15 +17,20 @@
  * Every answer to a command carries the decision {allowed, reason, fromCache}. Tokens never leave this
  * module: not in answers, not in the log.
  */
-import { CoapServerEngine, makeCode, utf8Decode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
+import { CoapServerEngine, makeCode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
 import { DeadlineTimer } from "../../src/link/deadline-timer.js";
+import { JsonDocument, JsonError, T_OBJECT, T_STRING } from "../../src/json/index.js";
 import type { Decision, Requirements } from "../../src/verifier/index.js";
 
 export const CONTENT_FORMAT_JSON = 50;
 /** Requests handled per datagram (the engine's own queue is bounded too). */
 const MAX_REQUESTS_PER_WAKE = 8;
 const MAX_COMMAND_BYTES = 512;
+/** A command is one flat object; deeper input is refused before it costs anything. */
+const COMMAND_MAX_DEPTH = 4;
+/** Tokens of a command: the object, two members, and room for a few extra (ignored) ones. */
+const COMMAND_MAX_TOKENS = 24;
 
 const CHANGED = makeCode(2, 4);
 const CONTENT = makeCode(2, 5);
@@ -70,6 +75,7 @@ export function codeForReason(reason: Decision["reason"]): number {
       return CHANGED;
     case "scope":
     case "issuer":
+    case "audience":
     case "subject":
       return FORBIDDEN;
     case "idp_unavailable":
@@ -87,18 +93,25 @@ export function decisionJson(allowed: boolean, reason: string, fromCache: boolea
   return `{"allowed":${allowed},"reason":"${reason}","fromCache":${fromCache}${state === undefined ? "" : `,"state":"${state}"`}}`;
 }
 
-function parseCommand(payload: Uint8Array): { token: string; state: RelayState } | undefined {
+/**
+ * Reads `{"token": "...", "state": "on"|"off"}` with the bounded tokenizer into the gate's own token pool:
+ * iterative (a peer's nesting cannot exhaust the XS stack, as JSON.parse's recursion did at ~230 levels of
+ * a 491-byte command), at most COMMAND_MAX_DEPTH deep and COMMAND_MAX_TOKENS tokens, duplicates refused.
+ */
+function parseCommand(doc: JsonDocument, payload: Uint8Array): { token: string; state: RelayState } | undefined {
   if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return undefined;
-  let body: unknown;
   try {
-    body = JSON.parse(utf8Decode(payload));
-  } catch {
-    return undefined;
+    doc.parse(payload, { maxBytes: MAX_COMMAND_BYTES, maxDepth: COMMAND_MAX_DEPTH });
+    if (doc.type(0) !== T_OBJECT) return undefined;
+    const t = doc.member(0, "token");
+    const s = doc.member(0, "state");
+    if (t < 0 || s < 0 || doc.type(t) !== T_STRING || doc.type(s) !== T_STRING) return undefined;
+    const state = doc.stringEquals(s, "on") ? "on" : doc.stringEquals(s, "off") ? "off" : undefined;
+    return state === undefined ? undefined : { token: doc.string(t), state };
+  } catch (error) {
+    if (error instanceof JsonError) return undefined; // malformed, too deep, too many tokens, duplicate key
+    throw error;
   }
-  if (typeof body !== "object" || body === null) return undefined;
-  const { token, state } = body as { token?: unknown; state?: unknown };
-  if (typeof token !== "string" || (state !== "on" && state !== "off")) return undefined;
-  return { token, state };
 }
 
 export class Gate {
@@ -106,6 +119,7 @@ export class Gate {
   // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
   readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES });
   readonly #requirements: Requirements;
+  readonly #commandDoc = new JsonDocument(COMMAND_MAX_TOKENS);
   #state: RelayState = "off";
   readonly #deadline: DeadlineTimer;
   #closed = false;
@@ -195,7 +209,7 @@ export class Gate {
       this.#log(`gate: ${req.peer.address}:${req.peer.port} command without Content-Format 50 -> 4.15`);
       return;
     }
-    const command = parseCommand(req.payload);
+    const command = parseCommand(this.#commandDoc, req.payload);
     if (command === undefined) {
       this.commands++;
       this.denied++;

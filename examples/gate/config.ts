@@ -17,10 +17,7 @@
  * | `maxTtlMs`     | longest time a cached answer is used                             | 60000                  |
  */
 import { ArgumentError } from "../../src/errors.js";
-import { utf8Encode } from "../../src/coap/index.js";
-import type { MonotonicClock, RandomSource, WallClock } from "../../src/ports.js";
-import type { Introspector } from "../../src/idp/index.js";
-import { Verifier } from "../../src/verifier/index.js";
+import type { TokenVerifierOptions } from "../../src/verifier/index.js";
 
 export interface GateConfig {
   readonly idpUrl: string;
@@ -79,37 +76,16 @@ export function readGateConfig(raw: Readonly<Record<string, unknown>>): GateConf
   };
 }
 
-/** A key written as text or `hex:...` (as the CLI's --psk). */
-export function keyBytes(key: string): Uint8Array {
-  if (!key.startsWith("hex:")) return utf8Encode(key);
-  const hex = key.slice(4);
-  if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex))
-    throw new ArgumentError("gate.config", "a hex: key needs an even number of hex digits");
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
-
-/** The client credentials for the introspection endpoint, when configured, as connectIdp / connectDeviceIdp take them. */
-export function idpClientCredentials(c: GateConfig): { clientId?: string; clientSecret?: string } {
+/** The gate's TokenVerifier: the configured provider, credentials, requirements and cache (one object on every host). */
+export function gateVerifierOptions(c: GateConfig): TokenVerifierOptions {
   return {
+    url: c.idpUrl,
+    psk: { identity: c.idpPskId, key: c.idpPsk },
+    scope: c.scope,
+    ...(c.issuer === undefined ? {} : { issuer: c.issuer }),
     ...(c.idpClientId === undefined ? {} : { clientId: c.idpClientId }),
     ...(c.idpClientSecret === undefined ? {} : { clientSecret: c.idpClientSecret }),
-  };
-}
-
-/** The gate's verifier: the configured cache over an introspector, on the host's clocks and randomness. */
-export function gateVerifier(
-  c: GateConfig,
-  introspector: Introspector,
-  ports: { readonly clock: MonotonicClock; readonly wall: WallClock; readonly random: RandomSource },
-): Verifier {
-  return new Verifier({
-    introspector,
-    clock: ports.clock,
-    wallClock: ports.wall,
-    random: ports.random,
     cacheEntries: c.cacheEntries,
     maxTtlMs: c.maxTtlMs,
-  });
+  };
 }

@@ -5,9 +5,10 @@
  */
 import config from "mc/config";
 import { utf8Encode } from "../../../src/coap/index.js";
-import { connectDeviceIdp, devicePorts, DtlsServerLink, UdpLink } from "../../../hosts/moddable/index.js";
+import { keyFromText } from "../../../src/key-text.js";
+import { devicePorts, DtlsServerLink, TokenVerifier, UdpLink } from "../../../hosts/moddable/index.js";
 import { Gate } from "../app.js";
-import { gateVerifier, idpClientCredentials, keyBytes, readGateConfig } from "../config.js";
+import { gateVerifierOptions, readGateConfig } from "../config.js";
 
 /** The XS test host's measurement API (hosts/xs/js/host.ts); absent on devices. */
 interface XsHostMemory {
@@ -33,15 +34,10 @@ function main(): Gate | undefined {
 function start(): Gate {
   const c = readGateConfig(config as Record<string, unknown>);
   const ports = devicePorts();
-  const idp = connectDeviceIdp(c.idpUrl, {
-    psk: { identity: utf8Encode(c.idpPskId), key: keyBytes(c.idpPsk) },
-    ports,
-    ...idpClientCredentials(c),
-  });
-  const verifier = gateVerifier(c, idp.introspector, ports);
+  const verifier = new TokenVerifier(gateVerifierOptions(c));
   const server = new DtlsServerLink({
     raw: new UdpLink({ port: c.gatePort }),
-    psk: { identity: utf8Encode(c.gatePskId), key: keyBytes(c.gatePsk) },
+    psk: { identity: utf8Encode(c.gatePskId), key: keyFromText(c.gatePsk, "config.gatePsk") },
     clock: ports.clock,
     timers: ports.timers,
   });

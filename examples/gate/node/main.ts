@@ -4,11 +4,11 @@
  * (../app.ts) and configuration keys (../config.ts) as on XS; Node's dgram, N-API DTLS and timers below.
  * Prints `gate: listening on coaps://ADDR:PORT` once ready; stops on SIGINT/SIGTERM.
  */
-import { connectIdp } from "../../../hosts/node/idp-connection.js";
 import { nodePorts } from "../../../hosts/node/ports.js";
+import { TokenVerifier } from "../../../hosts/node/token-verifier.js";
 import { DtlsServerSocket } from "../../../hosts/node/dtls/dtls-server-socket.js";
 import { Gate } from "../app.js";
-import { gateVerifier, idpClientCredentials, readGateConfig } from "../config.js";
+import { gateVerifierOptions, readGateConfig } from "../config.js";
 
 const FLAGS: Record<string, string> = {
   "--idp": "idpUrl",
@@ -38,11 +38,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const c = readGateConfig(raw);
   const ports = nodePorts();
-  const idp = connectIdp(c.idpUrl, {
-    dtls: { psk: { identity: c.idpPskId, key: c.idpPsk } },
-    ...idpClientCredentials(c),
-  });
-  const verifier = gateVerifier(c, idp.introspector, ports);
+  const verifier = new TokenVerifier(gateVerifierOptions(c));
   const socket = await DtlsServerSocket.listen({
     port: c.gatePort,
     address: bind,
@@ -67,7 +63,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`gate: listening on coaps://${bind}:${socket.port} scope ${c.scope}, identity provider ${c.idpUrl}`);
   const stop = (): void => {
     gate.close();
-    idp.close();
+    verifier.close();
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
