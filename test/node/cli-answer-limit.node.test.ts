@@ -4,13 +4,11 @@
  * limit of MAX_ANSWER_BYTES), and refused with idp.answer_too_large (exit 5) above the default or a
  * lower `--max-answer-bytes`. No token is printed.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { test, assert } from "../harness/index.js";
 import { MAX_ANSWER_BYTES } from "../../src/idp/index.js";
-import { cli, serve } from "../support/node/cli-process.js";
+import { cli, serve, writeTokensFile } from "../support/node/cli-process.js";
 
 const PSK = ["--psk-id", "cli-big", "--psk", "hex:8899aabbccddeeff0011223344556677"];
 
@@ -24,21 +22,16 @@ function claims(n: number): Record<string, string> {
 }
 
 test("a 3.5 KB answer comes over CoAPS with Block2 and is accepted by default; above the limit it is idp.answer_too_large", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "idpgate-cli-big-"));
-  const large = randomBytes(75).toString("base64url");
-  const huge = randomBytes(75).toString("base64url");
-  const file = join(dir, "tokens.json");
-  writeFileSync(
-    file,
-    JSON.stringify([
-      { token: large, sub: "test.device.big", scope: `relay.write ${scopes(90)}`, expiresIn: 3600, claims: claims(24) },
-      { token: huge, sub: "test.device.huge", scope: `relay.write ${scopes(200)}`, expiresIn: 3600, claims: claims(24) },
-    ]),
-  );
+  const t = writeTokensFile([
+    { sub: "test.device.big", scope: `relay.write ${scopes(90)}`, expiresIn: 3600, claims: claims(24) },
+    { sub: "test.device.huge", scope: `relay.write ${scopes(200)}`, expiresIn: 3600, claims: claims(24) },
+  ]);
+  const [large, huge] = t.tokens as [string, string];
+  const dir = t.dir;
   // the tokens go through --token-file, out of the process list
   writeFileSync(join(dir, "large"), large);
   writeFileSync(join(dir, "huge"), huge);
-  const server = await serve([...PSK, "--tokens", file]);
+  const server = await serve([...PSK, "--tokens", t.file]);
   const outputs: string[] = [];
   try {
     const ok = await cli(["introspect", server.url, "--token-file", join(dir, "large"), ...PSK]);
@@ -76,7 +69,7 @@ test("a 3.5 KB answer comes over CoAPS with Block2 and is accepted by default; a
     assert.equal(raised.code, 0, raised.stderr);
   } finally {
     assert.equal(await server.stop(), 0);
-    rmSync(dir, { recursive: true, force: true });
+    t.remove();
   }
   outputs.push(server.stderr());
   for (const text of outputs) assert.ok(!text.includes(large) && !text.includes(huge), "a token appeared in CLI or provider output");

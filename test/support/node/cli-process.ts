@@ -3,6 +3,9 @@
  * or `idp serve` kept running on an ephemeral loopback port until stopped.
  */
 import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const CLI = join(process.cwd(), "build", "hosts", "node", "cli", "main.js");
@@ -63,4 +66,23 @@ export async function serve(args: readonly string[]): Promise<Serve> {
         child.kill("SIGTERM");
       }),
   };
+}
+
+export interface TokensFile {
+  /** A fresh temporary directory holding the file; remove it with `remove()`. */
+  readonly dir: string;
+  /** The tokens file for `idp serve --tokens`. */
+  readonly file: string;
+  /** One random 100-character token (the hosted provider's size) per entry, in order. */
+  readonly tokens: readonly string[];
+  remove(): void;
+}
+
+/** Writes a tokens file (README, "Tokens file") with a new random token for each entry. */
+export function writeTokensFile(entries: readonly Readonly<Record<string, unknown>>[]): TokensFile {
+  const dir = mkdtempSync(join(tmpdir(), "idpgate-cli-"));
+  const tokens = entries.map(() => randomBytes(75).toString("base64url"));
+  const file = join(dir, "tokens.json");
+  writeFileSync(file, JSON.stringify(entries.map((e, i) => ({ token: tokens[i], ...e }))));
+  return { dir, file, tokens, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
