@@ -7,9 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { test, assert } from "../harness/index.js";
 import { MAX_ANSWER_BYTES, INTROSPECT_TIMEOUT_MS } from "../../src/idp/index.js";
-import { cli, type CliRun } from "../support/node/cli-process.js";
+import { cli, serve, type CliRun } from "../support/node/cli-process.js";
+import { makePki } from "../support/node/dtls-peers.js";
 
 // Nothing listens on port 9 (discard) of loopback: a command that got past its arguments fails with 3
 // after its timeout, which is what these cases did before they were usage errors.
@@ -70,6 +72,34 @@ test("an unreadable or garbage --ca is a usage error; its bytes are not echoed",
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("usable certificate files pass the checks: idp serve --cert/--key, introspect --ca as PEM and as DER", async () => {
+  const pki = makePki();
+  const server = await serve(["--cert", pki.files.serverCert, "--key", pki.files.serverKey]);
+  try {
+    const der = join(pki.dir, "ca.der");
+    execFileSync("openssl", ["x509", "-in", pki.files.ca, "-outform", "DER", "-out", der]);
+    for (const ca of [pki.files.ca, der]) {
+      const r = await cli(["introspect", server.url, "--token", "no-such-token", "--ca", ca, "--server-name", "localhost", ...QUICK]);
+      assert.equal(r.code, 1, `--ca ${ca}: an inactive answer (${r.stderr})`);
+    }
+    const untrusted = await cli([
+      "introspect",
+      server.url,
+      "--token",
+      "t",
+      "--ca",
+      pki.files.otherCa,
+      "--server-name",
+      "localhost",
+      ...QUICK,
+    ]);
+    assert.equal(untrusted.code, 3, "a valid but wrong CA is a DTLS failure, not a usage error");
+  } finally {
+    await server.stop();
+    pki.cleanup();
   }
 });
 

@@ -94,9 +94,10 @@ export function takeDtlsFlag(argv: readonly string[], i: number, flags: DtlsFlag
   }
 }
 
-function read(path: string, what: string): string {
+/** The file's bytes, not text: DER certificates and keys are binary. */
+function read(path: string, what: string): Uint8Array {
   try {
-    return readFileSync(path, "utf8");
+    return new Uint8Array(readFileSync(path));
   } catch (error) {
     throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
