@@ -60,6 +60,8 @@ export interface CoapRequest {
   readonly timeoutMs?: number;
   /** Preferred block size for Block1/Block2, 16..1024. */
   readonly blockSize?: number;
+  /** Largest body of this request and its response, below the client's `maxBodyBytes`: Block2 stops there. */
+  readonly maxBodyBytes?: number;
   readonly signal?: AbortSignalLike;
 }
 
@@ -120,6 +122,7 @@ export class CoapClient {
         ...(req.confirmable === undefined ? {} : { confirmable: req.confirmable }),
         ...(req.timeoutMs === undefined ? {} : { timeoutMs: req.timeoutMs }),
         ...(req.blockSize === undefined ? {} : { blockSize: req.blockSize }),
+        ...(req.maxBodyBytes === undefined ? {} : { maxBodyBytes: req.maxBodyBytes }),
       },
       this.#ports.clock.now(),
     );

@@ -31,6 +31,8 @@ export interface EngineRequest {
   readonly timeoutMs?: number;
   /** Preferred block size, 16..1024. */
   readonly blockSize?: number;
+  /** This request's body limit, below the engine's `maxBodyBytes` (e.g. an introspection answer's). */
+  readonly maxBodyBytes?: number;
 }
 
 export type EngineEvent =

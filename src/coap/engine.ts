@@ -74,7 +74,7 @@ export class CoapClientEngine {
     const szx = request.blockSize === undefined ? undefined : szxForSize(request.blockSize);
     const sm = new BlockwiseRequest(
       { code: request.code, options: request.options ?? [], payload: request.payload ?? new Uint8Array(0), szx },
-      { maxBodyBytes: this.#maxBody, maxMessageSize: this.#maxMessage },
+      { maxBodyBytes: Math.min(this.#maxBody, request.maxBodyBytes ?? this.#maxBody), maxMessageSize: this.#maxMessage },
     );
     const peerKey = `${request.peer.address}|${request.peer.port}`;
     if (this.#admission.wouldQueueOverflow(peerKey)) {

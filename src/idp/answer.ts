@@ -12,6 +12,7 @@
  * A missing or non-boolean `active` is malformed, never "valid"; a duplicated well-known claim is
  * malformed too (JSON.parse would take the last one: ambiguity fails closed).
  */
+import { ArgumentError } from "../errors.js";
 import { JsonDocument, JsonError, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING } from "../json/index.js";
 import { IntrospectionClaims } from "./claims.js";
 import {
@@ -27,10 +28,23 @@ import {
 
 /** CoAP Content-Format of application/json (RFC 7252 section 12.3). */
 export const CONTENT_FORMAT_JSON = 50;
-/** Default largest answer body; the documented answer is ~150 bytes. */
-export const MAX_ANSWER_BYTES = 1024;
-/** Default token pool for one answer. */
-export const MAX_ANSWER_TOKENS = 64;
+/**
+ * Default largest answer body. The documented answer is ~150 bytes, but a provider may add claims
+ * (RFC 7662 §2.2): 4 KB is four 1024-byte Block2 blocks. Memory per byte: see
+ * IntrospectionClientOptions.maxAnswerBytes.
+ */
+export const MAX_ANSWER_BYTES = 4096;
+/** Answer bytes per token in the default token pool (a claim `"k":"v"` is two tokens in ~10-20 bytes). */
+export const ANSWER_BYTES_PER_TOKEN = 16;
+/** The smallest default token pool, for small answer limits. */
+export const MIN_ANSWER_TOKENS = 16;
+/** Default token pool for an answer of MAX_ANSWER_BYTES (256 tokens, 20 bytes each). */
+export const MAX_ANSWER_TOKENS = MAX_ANSWER_BYTES / ANSWER_BYTES_PER_TOKEN;
+
+/** The default token pool for an answer limit: one token per ANSWER_BYTES_PER_TOKEN bytes. */
+export function answerTokensFor(maxAnswerBytes: number): number {
+  return Math.max(MIN_ANSWER_TOKENS, Math.ceil(maxAnswerBytes / ANSWER_BYTES_PER_TOKEN));
+}
 /** Provider messages are cut to this many characters in errors. */
 export const MAX_PROVIDER_TEXT = 200;
 
@@ -45,7 +59,9 @@ export interface CoapAnswer {
 }
 
 export interface AnswerMapperOptions {
+  /** Default MAX_ANSWER_BYTES. */
   readonly maxAnswerBytes?: number;
+  /** Default answerTokensFor(maxAnswerBytes). */
   readonly maxTokens?: number;
 }
 
@@ -70,7 +86,9 @@ export class AnswerMapper {
 
   constructor(options?: AnswerMapperOptions) {
     this.maxAnswerBytes = options?.maxAnswerBytes ?? MAX_ANSWER_BYTES;
-    this.#doc = new JsonDocument(options?.maxTokens ?? MAX_ANSWER_TOKENS);
+    if (!(Number.isInteger(this.maxAnswerBytes) && this.maxAnswerBytes >= 1))
+      throw new ArgumentError("idp.bad_option", "maxAnswerBytes must be a positive integer");
+    this.#doc = new JsonDocument(options?.maxTokens ?? answerTokensFor(this.maxAnswerBytes));
   }
 
   /** The claims of a 2.xx answer; throws an IdpError for everything else. */

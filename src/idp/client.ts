@@ -20,6 +20,11 @@ export interface IntrospectionPostOptions {
   readonly accept: 50;
   /** Give up (reject) after this long. */
   readonly timeoutMs: number;
+  /**
+   * The answer limit: a transport stops receiving (Block2) past it and rejects with IdpAnswerTooLarge,
+   * so an oversized answer is never buffered whole.
+   */
+  readonly maxAnswerBytes: number;
 }
 
 /**
@@ -41,7 +46,22 @@ export interface IntrospectionClientOptions {
   /** Sent in the body: configure it only with an authenticated DTLS peer. */
   readonly clientSecret?: string;
   readonly timeoutMs?: number;
+  /**
+   * Largest answer body accepted (default MAX_ANSWER_BYTES, 4096); a larger one is IdpAnswerTooLarge,
+   * and Block2 stops as soon as Size2 or the bytes received pass it. What it costs (XS host, chunk bytes):
+   * - held for the client's life: the JSON token pool of maxAnswerTokens, 20 bytes a token; by default
+   *   one token per 16 bytes, so about 1.27 bytes per limit byte: 1,360 for 1 KB, 5,184 for 4 KB,
+   *   10,304 for 8 KB;
+   * - during one answer: the Block2 blocks received (a copy each) and then the whole body, so up to
+   *   about twice the answer's size for a moment, freed after mapping;
+   * - per cached token whose answer had unknown claims: one copy of the answer (IntrospectionClaims
+   *   keeps it to read those claims), for as long as the verifier caches it.
+   */
   readonly maxAnswerBytes?: number;
+  /**
+   * JSON tokens one answer may have (default answerTokensFor(maxAnswerBytes): one per 16 bytes, 256 for
+   * 4 KB); more is IdpAnswerTooLarge. The pool is 20 bytes per token, held for the client's life.
+   */
   readonly maxAnswerTokens?: number;
   readonly maxTokenLength?: number;
 }
@@ -60,11 +80,16 @@ export class IntrospectionClient implements Introspector {
     this.#credentials = { clientId: options?.clientId, clientSecret: options?.clientSecret };
     const timeoutMs = options?.timeoutMs ?? INTROSPECT_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new ArgumentError("idp.bad_option", "timeoutMs must be positive");
-    this.#post = { contentFormat: CONTENT_FORMAT_JSON, accept: CONTENT_FORMAT_JSON, timeoutMs };
     this.#mapper = new AnswerMapper({
       ...(options?.maxAnswerBytes === undefined ? {} : { maxAnswerBytes: options.maxAnswerBytes }),
       ...(options?.maxAnswerTokens === undefined ? {} : { maxTokens: options.maxAnswerTokens }),
     });
+    this.#post = {
+      contentFormat: CONTENT_FORMAT_JSON,
+      accept: CONTENT_FORMAT_JSON,
+      timeoutMs,
+      maxAnswerBytes: this.#mapper.maxAnswerBytes,
+    };
     this.#maxTokenLength = options?.maxTokenLength ?? MAX_TOKEN_LENGTH;
   }
 

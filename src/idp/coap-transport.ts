@@ -6,6 +6,7 @@
 import type { CoapClient } from "../coap/client.js";
 import type { CoapAnswer } from "./answer.js";
 import type { IntrospectionPostOptions, IntrospectionTransport } from "./client.js";
+import { IdpAnswerTooLarge } from "./errors.js";
 
 export interface CoapIntrospectionTransportOptions {
   /** Called after this many unanswered requests in a row (default 2). */
@@ -35,11 +36,15 @@ export class CoapIntrospectionTransport implements IntrospectionTransport {
         contentFormat: options.contentFormat,
         accept: options.accept,
         timeoutMs: options.timeoutMs,
+        maxBodyBytes: options.maxAnswerBytes,
       });
       this.#unanswered = 0;
       return { code: r.codeNumber, contentFormat: r.contentFormat, payload: r.payload, maxAge: r.maxAge };
     } catch (error) {
-      if ((error as { code?: unknown }).code === "coap.timeout" && ++this.#unanswered >= this.#deadAfter) {
+      const code = (error as { code?: unknown }).code;
+      // The provider answered, with more than we take (Size2, or the Block2 total passing the limit).
+      if (code === "coap.body_too_large") throw new IdpAnswerTooLarge(options.maxAnswerBytes, { cause: error });
+      if (code === "coap.timeout" && ++this.#unanswered >= this.#deadAfter) {
         this.#unanswered = 0;
         this.#onDead();
       }

@@ -3,12 +3,15 @@
  * claims or typed errors, and a client over a minimal transport the host provides.
  */
 export {
+  ANSWER_BYTES_PER_TOKEN,
   AnswerMapper,
+  answerTokensFor,
   coapCodeOf,
   CONTENT_FORMAT_JSON,
   MAX_ANSWER_BYTES,
   MAX_ANSWER_TOKENS,
   MAX_PROVIDER_TEXT,
+  MIN_ANSWER_TOKENS,
   type AnswerMapperOptions,
   type CoapAnswer,
 } from "./answer.js";

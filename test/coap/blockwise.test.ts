@@ -111,6 +111,24 @@ test("Size2 above maxBodyBytes fails at once with coap.body_too_large; so does a
   assert.equal(e2.kind === "error" && e2.error.code, "coap.body_too_large");
 });
 
+test("a request's own maxBodyBytes below the engine's stops Block2 there: by Size2 or by the bytes received", () => {
+  const engine = newEngine();
+  engine.submit({ peer: SERVER, code: Method.GET, options: BASE, blockSize: 64, maxBodyBytes: 500 }, 0);
+  assert.equal(serveBlock2(engine).length, 1, "Size2 1000 ends it after the first block");
+  const e = one(events(engine));
+  assert.equal(e.kind === "error" && e.error.code, "coap.body_too_large");
+  const engine2 = newEngine();
+  engine2.submit({ peer: SERVER, code: Method.GET, options: BASE, blockSize: 64, maxBodyBytes: 500 }, 0);
+  assert.equal(serveBlock2(engine2, { size2: 100 }).length, Math.ceil(500 / 64), "no block fetched past the limit");
+  const e2 = one(events(engine2));
+  assert.equal(e2.kind === "error" && e2.error.code, "coap.body_too_large");
+  const engine3 = newEngine({ maxBodyBytes: 500 });
+  engine3.submit({ peer: SERVER, code: Method.GET, options: BASE, blockSize: 64, maxBodyBytes: 4000 }, 0);
+  serveBlock2(engine3);
+  const e3 = one(events(engine3));
+  assert.equal(e3.kind === "error" && e3.error.code, "coap.body_too_large", "a request cannot raise the engine's limit");
+});
+
 test("a Block2 block out of sequence fails with coap.block_mismatch", () => {
   const engine = newEngine();
   engine.submit({ peer: SERVER, code: Method.GET, options: BASE, blockSize: 64 }, 0);

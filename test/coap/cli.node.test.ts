@@ -2,7 +2,17 @@
 import { test } from "node:test";
 import { assert } from "../harness/index.js";
 import { parseArgs } from "../../hosts/node/cli/coap.js";
-import { EXIT_NO_ANSWER, EXIT_USAGE, UsageError, exitCodeForError, exitCodeForResponse } from "../../hosts/node/cli/exit-codes.js";
+import {
+  EXIT_NO_ANSWER,
+  EXIT_USAGE,
+  UsageError,
+  exitCodeForDecision,
+  exitCodeForError,
+  exitCodeForResponse,
+} from "../../hosts/node/cli/exit-codes.js";
+import { TokensFileError } from "../../hosts/node/idp/token-store.js";
+import { IdpAnswerTooLarge, IdpServerError } from "../../src/idp/index.js";
+import type { DecisionReason } from "../../src/verifier/index.js";
 import { CoapExchangeError } from "../../src/coap/index.js";
 import { ArgumentError } from "../../src/errors.js";
 
@@ -59,4 +69,28 @@ test("exit codes: 2.xx -> 0, other answers -> 1, caller errors -> 2, no answer -
   assert.equal(exitCodeForError(new ArgumentError("coap.bad_uri", "x")), EXIT_USAGE);
   assert.equal(exitCodeForError(new CoapExchangeError("coap.timeout", "environment", "x")), EXIT_NO_ANSWER);
   assert.equal(exitCodeForError(new CoapExchangeError("coap.reset", "peer", "x")), EXIT_NO_ANSWER);
+});
+
+test("exit codes of verify come from the decision's reason, refined by its error code; introspect's errors agree", () => {
+  const rows: readonly (readonly [DecisionReason, string | undefined, number])[] = [
+    ["ok", undefined, 0],
+    ["inactive", undefined, 1],
+    ["expired", undefined, 1],
+    ["scope", undefined, 1],
+    ["issuer", undefined, 1],
+    ["subject", undefined, 1],
+    ["malformed", undefined, EXIT_USAGE],
+    ["rate_limited", undefined, 6],
+    ["idp_unavailable", "idp.unavailable", EXIT_NO_ANSWER],
+    ["idp_unavailable", "idp.server_error", 4],
+    ["idp_error", "idp.unauthorized", 4],
+    ["idp_error", "idp.malformed_answer", 5],
+    ["idp_error", "idp.answer_too_large", 5],
+    ["idp_error", undefined, 5],
+  ];
+  for (const [reason, errorCode, exit] of rows)
+    assert.equal(exitCodeForDecision({ reason, errorCode }), exit, `${reason} ${errorCode ?? ""}`);
+  assert.equal(exitCodeForError(new IdpAnswerTooLarge(4096, {})), 5);
+  assert.equal(exitCodeForError(new IdpServerError({})), 4);
+  assert.equal(exitCodeForError(new TokensFileError("f", "not valid JSON")), EXIT_USAGE);
 });

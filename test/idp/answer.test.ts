@@ -2,6 +2,7 @@ import { test, assert } from "../harness/index.js";
 import { utf8Encode } from "../../src/json/index.js";
 import {
   AnswerMapper,
+  answerTokensFor,
   coapCodeOf,
   IdpAnswerTooLarge,
   IdpBadContentFormat,
@@ -11,6 +12,8 @@ import {
   IdpServerError,
   IdpUnauthorized,
   IdpUnexpectedCode,
+  MAX_ANSWER_BYTES,
+  MAX_ANSWER_TOKENS,
   type CoapAnswer,
 } from "../../src/idp/index.js";
 
@@ -171,6 +174,26 @@ test("oversized answers: IdpAnswerTooLarge by bytes and by token count", () => {
   const many = `{"active":true,"a":[${Array.from({ length: 20 }, (_, i) => i).join(",")}]}`;
   assert.equal(mapError(mapper, answer(65, many)).code, "idp.answer_too_large");
   assert.equal(new AnswerMapper().map(answer(65, ACTIVE)).active, true);
+});
+
+test("default limits: a 3.5 KB answer with many claims is taken, one byte over MAX_ANSWER_BYTES is not; the pool follows the limit", () => {
+  const claims = Array.from({ length: 60 }, (_, i) => `"claim_${i}":"${"v".repeat(40)}"`).join(",");
+  const body = `{"active":true,"sub":"d","scope":"${"tenant.scope ".repeat(60)}relay.write",${claims}}`;
+  assert.ok(body.length >= 3500 && body.length <= MAX_ANSWER_BYTES, `answer of ${body.length} bytes`);
+  const mapper = new AnswerMapper();
+  assert.equal(mapper.maxAnswerBytes, MAX_ANSWER_BYTES);
+  const taken = mapper.map(answer(65, body));
+  assert.equal(taken.hasScope("relay.write") && taken.claim("claim_59"), "v".repeat(40));
+  const over = `{"active":true,"pad":"${"x".repeat(MAX_ANSWER_BYTES - 23)}"}`;
+  assert.equal(over.length, MAX_ANSWER_BYTES + 1);
+  assert.ok(mapError(mapper, answer(65, over)) instanceof IdpAnswerTooLarge);
+  assert.equal(answerTokensFor(MAX_ANSWER_BYTES), MAX_ANSWER_TOKENS);
+  assert.equal(answerTokensFor(8192), 2 * MAX_ANSWER_TOKENS);
+  // 200 one-digit numbers fit 1 KB of bytes but not the 64 tokens of a 1 KB limit
+  const dense = `{"active":true,"a":[${Array.from({ length: 200 }, () => 1).join(",")}]}`;
+  assert.equal(mapError(new AnswerMapper({ maxAnswerBytes: 1024 }), answer(65, dense)).code, "idp.answer_too_large");
+  assert.equal(new AnswerMapper({ maxAnswerBytes: 1024, maxTokens: 256 }).map(answer(65, dense)).active, true);
+  assert.throws(() => new AnswerMapper({ maxAnswerBytes: 0 }), { code: "idp.bad_option" });
 });
 
 test("coapCodeOf: numeric and dotted forms", () => {

@@ -5,6 +5,7 @@ import {
   IdpUnavailable,
   IntrospectionClient,
   encodeIntrospectionRequest,
+  MAX_ANSWER_BYTES,
   writeIntrospectionRequest,
   type CoapAnswer,
   type IntrospectionPostOptions,
@@ -58,7 +59,7 @@ test("client: posts to /idp/introspect with Content-Format and Accept 50 and map
   assert.equal(transport.sent.length, 1);
   const sent = transport.sent[0]!;
   assert.equal(sent.path, "/idp/introspect");
-  assert.deepEqual(sent.options, { contentFormat: 50, accept: 50, timeoutMs: 5000 });
+  assert.deepEqual(sent.options, { contentFormat: 50, accept: 50, timeoutMs: 5000, maxAnswerBytes: MAX_ANSWER_BYTES });
   assert.secretEqual(sent.body, { token: TOKEN, client_id: "dev-1", client_secret: SECRET });
 });
 

@@ -6,7 +6,8 @@
  */
 import { test, assert } from "../harness/index.js";
 import { Prng } from "../harness/prng.js";
-import { AnswerMapper, IdpError, IdpServerError } from "../../src/idp/index.js";
+import { AnswerMapper, IdpError, IdpServerError, MAX_ANSWER_BYTES } from "../../src/idp/index.js";
+import { LARGE_FAULT_PADDING } from "../../hosts/node/idp/provider.js";
 import { Verifier, type Decision } from "../../src/verifier/index.js";
 import { connectIdp, type IdpConnection, type IdpConnectionOptions } from "../../hosts/node/idp-connection.js";
 import { nodeMonotonicClock, nodeRandom, nodeWallClock } from "../../hosts/node/ports.js";
@@ -129,14 +130,14 @@ test("fault garbage: a malformed answer is idp.malformed_answer, never allowed",
 test("fault large: a Block2 answer above the answer limit is idp.answer_too_large; with a larger limit it verifies", () =>
   withIdp(startIdp({ faults: { ...NO_FAULTS, large: 1 } }), async (idp) => {
     const small = connect(idp.url);
-    const roomy = connect(idp.url, { maxAnswerBytes: 4096, maxAnswerTokens: 128 });
+    const roomy = connect(idp.url, { maxAnswerBytes: 2 * MAX_ANSWER_BYTES });
     try {
       const d = await verifierFor(small).verify(idp.valid, { scope: SCOPE });
       expectDecision(d, "idp_error");
       assert.equal(d.errorCode, "idp.answer_too_large");
       const claims = await roomy.introspector.introspect(idp.valid);
       assert.equal(claims.active, true);
-      assert.equal((claims.claim("padding") as unknown[]).length, 40, "unknown claims stay readable");
+      assert.equal((claims.claim("padding") as unknown[]).length, LARGE_FAULT_PADDING, "unknown claims stay readable");
       expectDecision(await verifierFor(roomy).verify(idp.valid, { scope: SCOPE }), "ok");
     } finally {
       small.close();

@@ -8,6 +8,7 @@ import { test, assert } from "../harness/index.js";
 import { requireTool } from "../support/node/libcoap.js";
 import { assertBlock1Upload, runCoapClient } from "../support/node/coap-client-log.js";
 import { CLIENT_ID, CLIENT_SECRET, PSK_IDENTITY, PSK_KEY, startIdp, type IdpFixture } from "../support/node/idp-fixture.js";
+import { LARGE_FAULT_PADDING } from "../../hosts/node/idp/provider.js";
 
 interface Outcome {
   /** "2.01" when libcoap printed a payload only (it prints the code for non-2.xx answers). */
@@ -111,7 +112,7 @@ test("coap-client-openssl reassembles a large (Block2) answer from the provider"
     assert.equal(big.code, "2.01");
     const claims = big.body as { active?: unknown; padding?: unknown[] };
     assert.equal(claims.active, true);
-    assert.equal(claims.padding?.length, 40);
+    assert.equal(claims.padding?.length, LARGE_FAULT_PADDING);
   } finally {
     await idp.close();
   }

@@ -2,82 +2,21 @@
  * The CLI end to end: `idpgate idp serve` as a real process, then `introspect`, `verify` and
  * `coap ... coaps://` against it over DTLS PSK, checking exit codes and that no token is ever printed.
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { test, assert } from "../harness/index.js";
+import { cli, serve as serveCli, writeTokensFile, type Serve } from "../support/node/cli-process.js";
 
-const CLI = join(process.cwd(), "build", "hosts", "node", "cli", "main.js");
 const PSK = ["--psk-id", "cli-test", "--psk", "hex:00112233445566778899aabbccddeeff"];
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
+function serve(extra: readonly string[], tokensFile: string): Promise<Serve> {
+  return serveCli([...PSK, "--tokens", tokensFile, ...extra]);
 }
 
-function cli(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: 20_000 }, (error, stdout, stderr) => {
-      if (error !== null && error.killed) return reject(new Error(`idpgate ${args[0]} did not finish`));
-      resolve({ code: error === null ? 0 : Number(error.code), stdout, stderr });
-    });
-  });
-}
-
-interface Serve {
-  readonly url: string;
-  readonly process: ChildProcess;
-  stderr(): string;
-  stop(): Promise<number | null>;
-}
-
-async function serve(extra: readonly string[], tokensFile: string): Promise<Serve> {
-  const child = spawn(process.execPath, [CLI, "idp", "serve", "--port", "0", ...PSK, "--tokens", tokensFile, ...extra], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stderr.on("data", (d) => (err += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`idp serve did not start: ${err}`)), 10_000);
-    child.stdout.on("data", (d) => {
-      out += d;
-      const m = /listening on (coaps:\/\/\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(`${m[1]!}/idp/introspect`);
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`idp serve exited ${code}: ${err}`)));
-  });
-  return {
-    url,
-    process: child,
-    stderr: () => err,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once("exit", (code) => resolve(code));
-        child.kill("SIGTERM");
-      }),
-  };
-}
-
-function tokens(): { file: string; dir: string; valid: string; wrongScope: string } {
-  const dir = mkdtempSync(join(tmpdir(), "idpgate-cli-"));
-  const valid = randomBytes(75).toString("base64url");
-  const wrongScope = randomBytes(75).toString("base64url");
-  const file = join(dir, "tokens.json");
-  writeFileSync(
-    file,
-    JSON.stringify([
-      { token: valid, sub: "test.device.01", scope: "tenant.demo relay.write", expiresIn: 3600 },
-      { token: wrongScope, sub: "test.device.02", scope: "telemetry.read", expiresIn: 3600 },
-    ]),
-  );
-  return { file, dir, valid, wrongScope };
+function tokens(): { file: string; valid: string; wrongScope: string; remove(): void } {
+  const t = writeTokensFile([
+    { sub: "test.device.01", scope: "tenant.demo relay.write", expiresIn: 3600 },
+    { sub: "test.device.02", scope: "telemetry.read", expiresIn: 3600 },
+  ]);
+  return { file: t.file, valid: t.tokens[0]!, wrongScope: t.tokens[1]!, remove: t.remove };
 }
 
 test("idpgate introspect / verify / coap against idpgate idp serve: exit codes and no token in any output", async () => {
@@ -132,7 +71,7 @@ test("idpgate introspect / verify / coap against idpgate idp serve: exit codes a
     assert.equal(noCredentials.code, 2);
   } finally {
     assert.equal(await server.stop(), 0, "idp serve stops cleanly on SIGTERM");
-    rmSync(t.dir, { recursive: true, force: true });
+    t.remove();
   }
   outputs.push(server.stderr());
   for (const text of outputs) {
@@ -163,7 +102,7 @@ test("idpgate introspect exits 4 when the provider refuses the client credential
     assert.equal(ok.code, 0, ok.stderr);
   } finally {
     await server.stop();
-    rmSync(t.dir, { recursive: true, force: true });
+    t.remove();
   }
 });
 

@@ -6,16 +6,44 @@
  * exit-codes.ts.
  */
 import { readFile } from "node:fs/promises";
-import { CoapClient, parseCoapUri, type CoapResponse, type CoapUri, type MethodName } from "../../../src/coap/index.js";
+import {
+  CoapClient,
+  DEFAULT_TRANSMISSION_PARAMS,
+  maxTransmitWait,
+  parseCoapUri,
+  type CoapResponse,
+  type CoapUri,
+  type MethodName,
+} from "../../../src/coap/index.js";
 import { openClientLink, resolveHost } from "../client-link.js";
 import type { DtlsOptions } from "../dtls/options.js";
 import { intArg, scanArgs } from "./args.js";
-import { DTLS_USAGE, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
+import { DTLS_USAGE, dtlsHelp, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
 import { nodePorts } from "../ports.js";
-import { EXIT_USAGE, UsageError, exitCodeForError, exitCodeForResponse } from "./exit-codes.js";
+import { UsageError, exitCodeForError, exitCodeForResponse } from "./exit-codes.js";
+import { formatHelp, usageFailure } from "./usage.js";
 import type { Subcommand } from "./main.js";
 
-const USAGE = `usage: idpgate coap <get|post|put|delete> <url> [--payload TEXT | --payload-file F] [--content-format N] [--accept N] [--non] [--block-size 16..1024] [--timeout MS] [-v] ${DTLS_USAGE}\n`;
+const NAME = "idpgate coap";
+
+const HELP = formatHelp(
+  `${NAME} <get|post|put|delete> <url> [--payload TEXT | --payload-file F] [--content-format N] [--accept N] [--non] [--block-size 16..1024] [--timeout MS] [-v] ${DTLS_USAGE}`,
+  [
+    { flag: "--payload TEXT", what: "the request body as UTF-8 text", default: "no body" },
+    { flag: "--payload-file F", what: "the request body from a file", default: "no body" },
+    { flag: "--content-format N", what: "Content-Format option, 0..65535", default: "none sent" },
+    { flag: "--accept N", what: "Accept option, 0..65535", default: "none sent" },
+    { flag: "--non", what: "send a non-confirmable request", default: "confirmable" },
+    { flag: "--block-size N", what: "preferred Block1/Block2 size, 16..1024", default: "as large as the link carries" },
+    {
+      flag: "--timeout MS",
+      what: "give up after this long",
+      default: `no deadline; a CON gives up after MAX_TRANSMIT_WAIT, ${maxTransmitWait(DEFAULT_TRANSMISSION_PARAMS)} ms`,
+    },
+    { flag: "-v, --verbose", what: "print the response's code, type, token and options on stderr", default: "off" },
+    ...dtlsHelp("client"),
+  ],
+);
 
 interface Args {
   method: MethodName;
@@ -91,8 +119,7 @@ async function run(argv: readonly string[]): Promise<number> {
     dtls = uri.secure ? dtlsOptions(args.dtls, "client") : undefined;
     if (args.payloadFile !== undefined) args.payload = new Uint8Array(await readFile(args.payloadFile));
   } catch (error) {
-    process.stderr.write(`idpgate coap: ${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return EXIT_USAGE;
+    return usageFailure(NAME, error);
   }
   const { link } = openClientLink(uri, dtls);
   const client = new CoapClient(link, nodePorts(), {
@@ -130,4 +157,4 @@ async function run(argv: readonly string[]): Promise<number> {
   return exitCodeForResponse(response.codeClass);
 }
 
-export const command: Subcommand = { summary: "send one CoAP request and print the answer", run };
+export const command: Subcommand = { summary: "send one CoAP request and print the answer", help: HELP, run };

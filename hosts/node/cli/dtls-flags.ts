@@ -8,11 +8,36 @@
  *   --server-name NAME           the name the server certificate must carry (default: the URL's host)
  */
 import { readFileSync } from "node:fs";
+import { DtlsError } from "../dtls/errors.js";
 import type { DtlsOptions } from "../dtls/options.js";
+import { DtlsSession } from "../dtls/session.js";
 import { UsageError } from "./exit-codes.js";
+import type { OptionHelp } from "./usage.js";
 
 export const DTLS_USAGE =
   "[--psk-id ID --psk KEY | --ca FILE | --pin sha256:HEX | --pin-spki sha256:HEX] [--cert FILE --key FILE] [--server-name NAME]";
+
+/** The DTLS flags in `--help`, for a client (`coaps://` URLs) or a server (`idp serve`). */
+export function dtlsHelp(role: "client" | "server"): OptionHelp[] {
+  const needed = role === "client" ? "one of --psk-id/--psk, --ca, --pin for coaps://" : "--psk-id/--psk or --cert/--key";
+  return [
+    { flag: "--psk-id ID", what: "PSK identity, 1..128 bytes", default: `none; ${needed}` },
+    { flag: "--psk KEY", what: "pre-shared key as text or hex:..., 1..32 bytes", default: "none" },
+    { flag: "--ca FILE", what: "trusted CA certificates (PEM or DER)", default: "none" },
+    ...(role === "client"
+      ? [
+          { flag: "--pin sha256:HEX", what: "SHA-256 of the server's certificate (DER)", default: "none" },
+          { flag: "--pin-spki sha256:HEX", what: "SHA-256 of the server's SubjectPublicKeyInfo (DER)", default: "none" },
+          { flag: "--server-name NAME", what: "name the server certificate must carry", default: "the URL's host" },
+        ]
+      : []),
+    {
+      flag: "--cert FILE --key FILE",
+      what: `${role === "client" ? "our" : "the server's"} certificate and private key (PEM)`,
+      default: "none",
+    },
+  ];
+}
 
 export interface DtlsFlags {
   pskId?: string;
@@ -69,37 +94,53 @@ export function takeDtlsFlag(argv: readonly string[], i: number, flags: DtlsFlag
   }
 }
 
-function read(path: string, what: string): string {
+/** The file's bytes, not text: DER certificates and keys are binary. */
+function read(path: string, what: string): Uint8Array {
   try {
-    return readFileSync(path, "utf8");
+    return new Uint8Array(readFileSync(path));
   } catch (error) {
     throw new UsageError(`cannot read ${what} ${path}: ${(error as Error).message}`);
   }
 }
 
 /**
+ * Sets up (and frees) one DTLS session with `options`: mbedtls refuses a key, identity, CA or
+ * certificate it cannot use right here, so the CLI reports it as a usage error naming `flags` instead of
+ * failing the handshake later. The message names the flags only: their values may be secrets.
+ */
+function checkWithDtls(role: "client" | "server", options: DtlsOptions, flags: string, expected: string): void {
+  try {
+    (role === "client" ? DtlsSession.client(options) : DtlsSession.server(options)).free();
+  } catch (error) {
+    if (error instanceof DtlsError && error.fault === "caller") throw new UsageError(`${flags}: ${expected}`);
+    throw error;
+  }
+}
+
+/**
  * Turns the flags into DtlsOptions for a role. A client needs a PSK, a CA or a pin; a server needs a
- * PSK or a certificate and key. Files are read here so a bad path is a usage error, not a DTLS one.
+ * PSK or a certificate and key. Files are read and every credential is checked here, so a bad path,
+ * key or certificate is a usage error, not a DTLS failure.
  */
 export function dtlsOptions(flags: DtlsFlags, role: "client" | "server", defaultServerName?: string): DtlsOptions {
   if ((flags.pskId === undefined) !== (flags.psk === undefined)) throw new UsageError("--psk-id and --psk go together");
   if ((flags.cert === undefined) !== (flags.key === undefined)) throw new UsageError("--cert and --key go together");
+  if (role === "server" && flags.pskId === undefined && flags.cert === undefined)
+    throw new UsageError("a DTLS server needs --psk-id/--psk or --cert/--key");
+  if (role === "client" && flags.pskId === undefined && flags.ca === undefined && flags.pin === undefined)
+    throw new UsageError("coaps:// needs credentials: --psk-id/--psk, --ca or --pin");
   const psk = flags.pskId !== undefined && flags.psk !== undefined ? { psk: { identity: flags.pskId, key: flags.psk } } : {};
+  const pskRule = "needs an identity of 1..128 bytes and a key of 1..32 bytes (MBEDTLS_PSK_MAX_LEN), as text or hex:<pairs of hex digits>";
+  if (psk.psk !== undefined) checkWithDtls(role, psk, "--psk-id/--psk", pskRule);
+  const ca = flags.ca === undefined ? {} : { ca: read(flags.ca, "CA file") };
+  if (ca.ca !== undefined) checkWithDtls("client", ca, `--ca ${flags.ca}`, "no usable certificate in it (PEM or DER expected)");
   const own =
     flags.cert !== undefined && flags.key !== undefined ? { cert: read(flags.cert, "certificate"), key: read(flags.key, "key") } : {};
-  if (role === "server") {
-    if (flags.pskId === undefined && flags.cert === undefined) throw new UsageError("a DTLS server needs --psk-id/--psk or --cert/--key");
-    return { ...psk, ...own, ...(flags.ca === undefined ? {} : { ca: read(flags.ca, "CA file") }) };
-  }
-  if (flags.pskId === undefined && flags.ca === undefined && flags.pin === undefined) {
-    throw new UsageError("coaps:// needs credentials: --psk-id/--psk, --ca or --pin");
-  }
+  if (own.cert !== undefined)
+    checkWithDtls("server", own, "--cert/--key", "not a usable certificate and private key (PEM or DER expected)");
+  if (role === "server") return { ...psk, ...own, ...ca };
   const serverName = flags.serverName ?? defaultServerName;
-  return {
-    ...psk,
-    ...own,
-    ...(flags.ca === undefined ? {} : { ca: read(flags.ca, "CA file") }),
-    ...(flags.pin === undefined ? {} : { pin: flags.pin }),
-    ...(serverName === undefined || flags.pskId !== undefined ? {} : { serverName }),
-  };
+  const name = serverName === undefined || flags.pskId !== undefined ? {} : { serverName };
+  if (name.serverName !== undefined) checkWithDtls("client", { ...ca, ...name }, "--server-name", "a DNS name of 1..253 characters");
+  return { ...psk, ...own, ...ca, ...(flags.pin === undefined ? {} : { pin: flags.pin }), ...name };
 }

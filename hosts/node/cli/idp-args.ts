@@ -1,16 +1,33 @@
 /**
  * Arguments shared by `idpgate introspect` and `idpgate verify`: the endpoint URL, the token (on the
  * command line, from a file, or `-` for stdin: the last two keep it out of the process list), client
- * credentials, DTLS flags and a timeout.
+ * credentials, DTLS flags, a timeout and the answer limit.
  */
 import { readFileSync } from "node:fs";
-import { parseCoapUri } from "../../../src/coap/index.js";
+import { MAX_BODY_BYTES, parseCoapUri } from "../../../src/coap/index.js";
+import { INTROSPECT_TIMEOUT_MS, MAX_ANSWER_BYTES } from "../../../src/idp/index.js";
 import type { IdpConnectionOptions } from "../idp-connection.js";
 import { intArg, scanArgs } from "./args.js";
-import { DTLS_USAGE, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
+import { DTLS_USAGE, dtlsHelp, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
 import { UsageError } from "./exit-codes.js";
+import type { OptionHelp } from "./usage.js";
 
-export const IDP_USAGE = `<coaps://host[:port]/idp/introspect> (--token T | --token-file F | --token -) [--client-id ID --client-secret S] ${DTLS_USAGE} [--timeout MS]`;
+export const IDP_USAGE = `<coaps://host[:port]/idp/introspect> (--token T | --token-file F | --token -) [--client-id ID --client-secret S] ${DTLS_USAGE} [--timeout MS] [--max-answer-bytes N]`;
+
+/** The shared options in `--help`, with their defaults. */
+export const IDP_HELP: readonly OptionHelp[] = [
+  { flag: "--token T", what: "the token; - reads it from stdin", default: "none; one of --token, --token-file is needed" },
+  { flag: "--token-file F", what: "read the token from a file (keeps it out of the process list)", default: "none" },
+  { flag: "--client-id ID", what: "client_id sent with the token", default: "none" },
+  { flag: "--client-secret S", what: "client_secret sent with the token (coaps:// only)", default: "none" },
+  ...dtlsHelp("client"),
+  { flag: "--timeout MS", what: "give up after this long, retransmissions included", default: String(INTROSPECT_TIMEOUT_MS) },
+  {
+    flag: "--max-answer-bytes N",
+    what: `largest introspection answer accepted (Block2), 1..${MAX_BODY_BYTES}; larger is idp.answer_too_large`,
+    default: String(MAX_ANSWER_BYTES),
+  },
+];
 
 export interface IdpArgs {
   readonly url: string;
@@ -36,6 +53,7 @@ export function parseIdpArgs(argv: readonly string[], extra: ExtraFlags = () => 
   let clientId: string | undefined;
   let clientSecret: string | undefined;
   let timeoutMs: number | undefined;
+  let maxAnswerBytes: number | undefined;
   scanArgs(argv, dtls, (arg, value) => {
     switch (arg) {
       case "--token": {
@@ -54,6 +72,9 @@ export function parseIdpArgs(argv: readonly string[], extra: ExtraFlags = () => 
         break;
       case "--timeout":
         timeoutMs = intArg(arg, value(), 1, 86_400_000);
+        break;
+      case "--max-answer-bytes":
+        maxAnswerBytes = intArg(arg, value(), 1, MAX_BODY_BYTES);
         break;
       default:
         if (!arg.startsWith("-")) positional.push(arg);
@@ -76,6 +97,7 @@ export function parseIdpArgs(argv: readonly string[], extra: ExtraFlags = () => 
     ...(clientId === undefined ? {} : { clientId }),
     ...(clientSecret === undefined ? {} : { clientSecret }),
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(maxAnswerBytes === undefined ? {} : { maxAnswerBytes }),
   };
   return { url, token, connection };
 }

@@ -9,13 +9,34 @@
 import { IdpServer } from "../idp/server.js";
 import { Provider, parseFaults, type Faults } from "../idp/provider.js";
 import { TokenStore } from "../idp/token-store.js";
+import type { DtlsOptions } from "../dtls/options.js";
 import { listenDtls, listenUdp } from "../server-transport.js";
 import { intArg, scanArgs } from "./args.js";
-import { DTLS_USAGE, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
-import { EXIT_OK, EXIT_USAGE, UsageError } from "./exit-codes.js";
+import { dtlsHelp, dtlsOptions, type DtlsFlags } from "./dtls-flags.js";
+import { EXIT_OK, UsageError } from "./exit-codes.js";
+import { formatHelp, usageFailure } from "./usage.js";
 import type { Subcommand } from "./main.js";
 
-const USAGE = `usage: idpgate idp serve [--port N] [--bind ADDR] ${DTLS_USAGE} [--tokens FILE] [--client ID:SECRET]... [--fault delay=MS,drop=P,error500=P,garbage=P,large=P] [--plain]\n`;
+const NAME = "idpgate idp";
+const DEFAULT_PORT = 5684;
+const DEFAULT_BIND = "127.0.0.1";
+
+const HELP = formatHelp(
+  `${NAME} serve [--port N] [--bind ADDR] [--psk-id ID --psk KEY | --cert FILE --key FILE] [--ca FILE] [--tokens FILE] [--client ID:SECRET]... [--fault delay=MS,drop=P,error500=P,garbage=P,large=P] [--plain]`,
+  [
+    { flag: "--port N", what: "UDP port, 0 for any free one", default: String(DEFAULT_PORT) },
+    { flag: "--bind ADDR", what: "address to listen on", default: DEFAULT_BIND },
+    ...dtlsHelp("server"),
+    { flag: "--tokens FILE", what: 'tokens it knows, a JSON array (README, "Tokens file")', default: "none; /as/token issues them" },
+    { flag: "--client ID:SECRET", what: "require these client credentials (repeat for several)", default: "none required" },
+    {
+      flag: "--fault SPEC",
+      what: "inject faults: delay=MS,drop=P,error500=P,garbage=P,large=P (P a probability 0..1)",
+      default: "no faults",
+    },
+    { flag: "--plain", what: "plain CoAP over UDP instead of CoAPS", default: "CoAPS" },
+  ],
+);
 
 interface ServeArgs {
   port: number;
@@ -28,7 +49,7 @@ interface ServeArgs {
 }
 
 export function parseServeArgs(argv: readonly string[]): ServeArgs {
-  const a: ServeArgs = { port: 5684, bind: "127.0.0.1", dtls: {}, clients: new Map(), plain: false };
+  const a: ServeArgs = { port: DEFAULT_PORT, bind: DEFAULT_BIND, dtls: {}, clients: new Map(), plain: false };
   scanArgs(argv, a.dtls, (arg, value) => {
     switch (arg) {
       case "--port":
@@ -67,27 +88,28 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
 async function run(argv: readonly string[]): Promise<number> {
   const [verb, ...rest] = argv;
   let args: ServeArgs;
+  let dtls: DtlsOptions | undefined;
+  const store = new TokenStore();
+  let loaded = 0;
   try {
-    if (verb !== "serve") throw new UsageError(verb === undefined ? "need a verb" : `unknown verb ${verb}`);
+    if (verb !== "serve") throw new UsageError(verb === undefined ? "need a verb: serve" : `unknown verb ${verb}`);
     args = parseServeArgs(rest);
+    dtls = args.plain ? undefined : dtlsOptions(args.dtls, "server");
+    // A bad file is the caller's: TokensFileError is a usage error, and names no byte of the file.
+    if (args.tokens !== undefined) loaded = store.loadFile(args.tokens);
   } catch (error) {
-    process.stderr.write(`idpgate idp: ${(error as Error).message}\n${USAGE}`);
-    return EXIT_USAGE;
+    return usageFailure(NAME, error);
   }
   const log = (line: string): void => {
     process.stderr.write(`[idp] ${line}\n`);
   };
-  const store = new TokenStore();
-  if (args.tokens !== undefined) log(`loaded ${store.loadFile(args.tokens)} tokens from ${args.tokens}`);
+  if (args.tokens !== undefined) log(`loaded ${loaded} tokens from ${args.tokens}`);
   const provider = new Provider({ store, clients: args.clients, log, ...(args.faults === undefined ? {} : { faults: args.faults }) });
   let transport;
   try {
-    transport = args.plain
-      ? await listenUdp(args.port, args.bind)
-      : await listenDtls(args.port, args.bind, dtlsOptions(args.dtls, "server"), log);
+    transport = dtls === undefined ? await listenUdp(args.port, args.bind) : await listenDtls(args.port, args.bind, dtls, log);
   } catch (error) {
-    process.stderr.write(`idpgate idp: ${(error as Error).message}\n${error instanceof UsageError ? USAGE : ""}`);
-    return EXIT_USAGE;
+    return usageFailure(NAME, error);
   }
   const server = new IdpServer(transport, provider);
   const host = args.bind.includes(":") ? `[${args.bind}]` : args.bind;
@@ -100,4 +122,4 @@ async function run(argv: readonly string[]): Promise<number> {
   return EXIT_OK;
 }
 
-export const command: Subcommand = { summary: "run the local identity provider (idp serve ...)", run };
+export const command: Subcommand = { summary: "run the local identity provider (idp serve ...)", help: HELP, run };

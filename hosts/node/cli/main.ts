@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
  * idpgate CLI dispatcher: `idpgate <subcommand> ...`. Each subcommand is one module exporting
- * `run(argv): Promise<number>` (the exit code); add one line to COMMANDS to add one.
+ * `run(argv): Promise<number>` (the exit code) and its `--help` text; add one line to COMMANDS to add one.
+ * `--help` (or `-h`) anywhere after a subcommand prints its help and exits 0 without running it.
  */
-import { EXIT_USAGE, exitCodeForError } from "./exit-codes.js";
+import { EXIT_OK, EXIT_USAGE, exitCodeForError } from "./exit-codes.js";
+import { wantsHelp } from "./usage.js";
 
 export interface Subcommand {
   readonly summary: string;
+  /** The usage with every option and its default. */
+  readonly help: string;
   run(argv: readonly string[]): Promise<number>;
 }
 
@@ -17,18 +21,28 @@ const COMMANDS: Readonly<Record<string, () => Promise<Subcommand>>> = {
   verify: async () => (await import("./verify.js")).command,
 };
 
-function usage(): string {
-  return `usage: idpgate <command> [args]\ncommands: ${Object.keys(COMMANDS).join(", ")}\n`;
+async function usage(): Promise<string> {
+  const rows = await Promise.all(Object.entries(COMMANDS).map(async ([name, load]) => `  ${name.padEnd(10)}  ${(await load()).summary}`));
+  return `usage: idpgate <command> [args] (idpgate <command> --help for its options)\n${rows.join("\n")}\n`;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const load = name === undefined ? undefined : COMMANDS[name];
+  if (name === "-h" || name === "--help") {
+    process.stdout.write(await usage());
+    return EXIT_OK;
+  }
+  const load = name === undefined || !Object.hasOwn(COMMANDS, name) ? undefined : COMMANDS[name];
   if (load === undefined) {
-    process.stderr.write(name === undefined || name === "-h" || name === "--help" ? usage() : `unknown command: ${name}\n${usage()}`);
+    process.stderr.write(`${name === undefined ? "" : `unknown command: ${name}\n`}${await usage()}`);
     return EXIT_USAGE;
   }
-  return (await load()).run(rest);
+  const command = await load();
+  if (wantsHelp(rest)) {
+    process.stdout.write(command.help);
+    return EXIT_OK;
+  }
+  return command.run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,20 +1,19 @@
 /**
  * `idpgate verify <url> --token T [--scope S]... [--issuer ISS] [--subject SUB]... [--client-id ID
- *  --client-secret S] <dtls flags> [--timeout MS]`
+ *  --client-secret S] <dtls flags> [--timeout MS] [--max-answer-bytes N]`
  *
- * Runs the on-device verifier once and prints its decision as JSON. Exit 0 allowed, 1 denied by policy
- * (inactive, expired, scope, issuer, subject), other codes per error class; never 0 on an error.
+ * Runs the device's TokenVerifier once (coaps:// only, as on a device) and prints its decision as JSON. The exit code comes from the
+ * decision's reason (exit-codes.ts): 0 allowed, 1 denied by policy (inactive, expired, scope, issuer,
+ * subject), 2 a token that cannot be sent, other codes per provider outcome; never 0 on an error.
  */
-import { Verifier } from "../../../src/verifier/index.js";
-import { connectIdp } from "../idp-connection.js";
-import { nodeMonotonicClock, nodeRandom, nodeWallClock } from "../ports.js";
-import { EXIT_NOT_SUCCESS, EXIT_OK, EXIT_USAGE, exitCodeForCode } from "./exit-codes.js";
-import { IDP_USAGE, parseIdpArgs } from "./idp-args.js";
+import type { PskCredential } from "../dtls/options.js";
+import { TokenVerifier, type TokenVerifierOptions } from "../token-verifier.js";
+import { exitCodeForDecision } from "./exit-codes.js";
+import { IDP_HELP, IDP_USAGE, parseIdpArgs, type IdpArgs } from "./idp-args.js";
+import { formatHelp, usageFailure } from "./usage.js";
 import type { Subcommand } from "./main.js";
 
-const USAGE = `usage: idpgate verify ${IDP_USAGE} [--scope S]... [--issuer ISS] [--subject SUB]...\n`;
-
-const POLICY_DENIALS = new Set(["inactive", "expired", "scope", "issuer", "subject"]);
+const NAME = "idpgate verify";
 
 interface Requirements {
   scope: string[];
@@ -23,44 +22,61 @@ interface Requirements {
 }
 
 async function run(argv: readonly string[]): Promise<number> {
-  let url: string;
-  let token: string;
-  let requirements: Requirements;
-  let connection;
+  let args: IdpArgs;
+  const requirements: Requirements = { scope: [], subjects: [] };
   try {
-    const r: Requirements = { scope: [], subjects: [] };
-    ({ url, token, connection } = parseIdpArgs(argv, (arg, value) => {
-      if (arg === "--scope") r.scope.push(value());
-      else if (arg === "--issuer") r.issuer = value();
-      else if (arg === "--subject") r.subjects.push(value());
+    args = parseIdpArgs(argv, (arg, value) => {
+      if (arg === "--scope") requirements.scope.push(value());
+      else if (arg === "--issuer") requirements.issuer = value();
+      else if (arg === "--subject") requirements.subjects.push(value());
       else return false;
       return true;
-    }));
-    requirements = r;
+    });
   } catch (error) {
-    process.stderr.write(`idpgate verify: ${(error as Error).message}\n${USAGE}`);
-    return EXIT_USAGE;
+    return usageFailure(NAME, error);
   }
-  const idp = connectIdp(url, connection);
-  const verifier = new Verifier({
-    introspector: idp.introspector,
-    clock: nodeMonotonicClock,
-    wallClock: nodeWallClock,
-    random: nodeRandom,
-  });
+  let verifier: TokenVerifier;
   try {
-    const decision = await verifier.verify(token, {
+    verifier = new TokenVerifier(verifierOptions(args));
+  } catch (error) {
+    return usageFailure(NAME, error); // coap:// (a device verifies over coaps:// only), bad credentials
+  }
+  try {
+    const decision = await verifier.verify(args.token, {
       ...(requirements.scope.length === 0 ? {} : { scope: requirements.scope }),
       ...(requirements.issuer === undefined ? {} : { issuer: requirements.issuer }),
       ...(requirements.subjects.length === 0 ? {} : { subjects: requirements.subjects }),
     });
     process.stdout.write(`${JSON.stringify(decision)}\n`);
-    if (decision.allowed) return EXIT_OK;
-    if (POLICY_DENIALS.has(decision.reason)) return EXIT_NOT_SUCCESS;
-    return exitCodeForCode(decision.errorCode ?? (decision.reason === "rate_limited" ? "verifier.rate_limited" : "idp.unavailable"));
+    return exitCodeForDecision(decision);
   } finally {
-    idp.close();
+    verifier.close();
   }
 }
 
-export const command: Subcommand = { summary: "verify a token against requirements, as a device does", run };
+/** The CLI's connection flags as the TokenVerifier a device would build. */
+function verifierOptions(args: IdpArgs): TokenVerifierOptions {
+  const { dtls, ...connection } = args.connection;
+  const psk = dtls?.psk as PskCredential | undefined; // a client offers one PSK
+  return {
+    ...connection,
+    url: args.url,
+    ...(psk === undefined ? {} : { psk }),
+    ...(dtls?.ca === undefined ? {} : { ca: dtls.ca }),
+    ...(dtls?.serverName === undefined ? {} : { serverName: dtls.serverName }),
+    ...(dtls?.pin === undefined ? {} : { pin: dtls.pin }),
+    ...(dtls?.cert === undefined ? {} : { certificate: dtls.cert }),
+    ...(dtls?.key === undefined ? {} : { privateKey: dtls.key }),
+  };
+}
+
+export const command: Subcommand = {
+  summary: "verify a token against requirements, as a device does",
+  help: formatHelp(`${NAME} ${IDP_USAGE} [--scope S]... [--issuer ISS] [--subject SUB]...`, [
+    ...IDP_HELP,
+    { flag: "--scope S", what: "a scope the token must grant (repeat for several, all needed)", default: "no scope required" },
+    { flag: "--issuer ISS", what: "the `iss` the answer must carry", default: "any issuer" },
+    { flag: "--subject SUB", what: "an accepted `sub` (repeat for several, any one)", default: "any subject" },
+  ]),
+  run,
+};

@@ -11,6 +11,7 @@
  *        2.01 {"access_token", "expires_in"}
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
+import { MAX_ANSWER_BYTES } from "../../../src/idp/index.js";
 import { TokenStore, tokenTag } from "./token-store.js";
 
 export const CONTENT_FORMAT_JSON = 50;
@@ -239,11 +240,14 @@ function serverError(id: string): ProviderAnswer {
   };
 }
 
-/** The `large` fault: the same answer with extra claims, so it needs Block2 (about 2.5 KB). */
+/** Entries of the `large` fault's `padding` claim: about 50 bytes each, past the client's default limit by 1 KB. */
+export const LARGE_FAULT_PADDING = Math.ceil((MAX_ANSWER_BYTES + 1024) / 50);
+
+/** The `large` fault: the same answer with extra claims, above a client's default answer limit (Block2). */
 function enlarge(answer: ProviderAnswer): ProviderAnswer {
   if (answer.payload === undefined) return answer;
   const value = JSON.parse(new TextDecoder().decode(answer.payload)) as Record<string, unknown>;
-  value.padding = Array.from({ length: 40 }, (_, i) => `claim-${i}-${"x".repeat(40)}`);
+  value.padding = Array.from({ length: LARGE_FAULT_PADDING }, (_, i) => `claim-${String(i).padStart(3, "0")}-${"x".repeat(40)}`);
   return { ...answer, payload: json(value) };
 }
 

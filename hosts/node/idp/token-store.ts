@@ -4,6 +4,8 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { IdpgateError, nameError } from "../../../src/errors.js";
+import { KNOWN_CLAIMS } from "../../../src/idp/index.js";
 
 export interface TokenClaims {
   readonly sub: string;
@@ -32,6 +34,20 @@ export const DEFAULT_ISSUER = "https://idp.local.idpgate/";
 export function tokenTag(token: string): string {
   return `tok:${createHash("sha256").update(token).digest("hex").slice(0, 8)}`;
 }
+
+/**
+ * A tokens file that cannot be used (`idp.bad_tokens_file`, the caller's fault). The message names the
+ * file, the entry's index and the field, never a byte of the file: it holds secrets.
+ */
+export class TokensFileError extends IdpgateError {
+  constructor(path: string, problem: string) {
+    super("idp.bad_tokens_file", "caller", `tokens file ${path}: ${problem}`);
+    nameError(this, "TokensFileError");
+  }
+}
+
+/** The fields of one tokens-file entry (README, "Tokens file"). */
+const ENTRY_FIELDS = new Set(["token", "sub", "scope", "exp", "expiresIn", "claims"]);
 
 export class TokenStore {
   readonly #tokens = new Map<string, TokenClaims>();
@@ -78,22 +94,53 @@ export class TokenStore {
   }
 
   /**
-   * Loads tokens from a JSON file: `[{"token": "...", "sub": "...", "scope": "...", "expiresIn": 3600}, ...]`
-   * (`exp` in epoch seconds may replace `expiresIn`).
+   * Loads tokens from a JSON file (format: README, "Tokens file"):
+   * `[{"token": "...", "sub": "...", "scope": "...", "expiresIn": 3600, "claims": {...}}, ...]`, with
+   * `exp` (epoch seconds) in place of `expiresIn` if wanted. All or nothing: a bad entry loads none.
+   * @throws TokensFileError, whose message quotes nothing from the file.
    */
   loadFile(path: string): number {
-    const entries: unknown = JSON.parse(readFileSync(path, "utf8"));
-    if (!Array.isArray(entries)) throw new Error(`${path}: expected a JSON array of tokens`);
-    for (const [i, e] of entries.entries()) {
-      const entry = e as Record<string, unknown>;
-      const { token, sub, scope } = entry;
-      if (typeof token !== "string" || typeof sub !== "string" || typeof scope !== "string") {
-        throw new Error(`${path}: entry ${i} needs string "token", "sub" and "scope"`);
-      }
-      const lifetime =
-        typeof entry.exp === "number" ? entry.exp - this.nowSeconds() : typeof entry.expiresIn === "number" ? entry.expiresIn : 3600;
-      this.add(token, { sub, scope, lifetimeSeconds: lifetime });
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new TokensFileError(path, `cannot be read (${(error as { code?: unknown }).code ?? "error"})`);
     }
-    return entries.length;
+    let entries: unknown;
+    try {
+      entries = JSON.parse(text);
+    } catch {
+      // JSON.parse's message quotes the text around the error: a token could be in it.
+      throw new TokensFileError(path, "not valid JSON");
+    }
+    if (!Array.isArray(entries)) throw new TokensFileError(path, "expected a JSON array of token entries");
+    const parsed = entries.map((e: unknown, i) => this.#entry(path, i, e));
+    const seen = new Set<string>();
+    for (const [i, { token }] of parsed.entries()) {
+      if (seen.has(token)) throw new TokensFileError(path, `entry ${i} repeats the token of an earlier entry`);
+      seen.add(token);
+    }
+    for (const { token, options } of parsed) this.add(token, options);
+    return parsed.length;
+  }
+
+  #entry(path: string, i: number, e: unknown): { token: string; options: IssueOptions } {
+    const bad = (problem: string): TokensFileError => new TokensFileError(path, `entry ${i} ${problem}`);
+    if (typeof e !== "object" || e === null || Array.isArray(e)) throw bad("is not an object");
+    const entry = e as Record<string, unknown>;
+    for (const key of Object.keys(entry)) if (!ENTRY_FIELDS.has(key)) throw bad(`has an unknown field (${ENTRY_FIELDS.size} are known)`);
+    const { token, sub, scope, exp, expiresIn, claims } = entry;
+    if (typeof token !== "string" || token === "") throw bad(`needs "token", a non-empty string`);
+    if (typeof sub !== "string" || typeof scope !== "string") throw bad(`needs "sub" and "scope" as strings`);
+    if (exp !== undefined && expiresIn !== undefined) throw bad(`has both "exp" and "expiresIn"`);
+    const seconds = exp ?? expiresIn ?? 3600;
+    if (typeof seconds !== "number" || !Number.isFinite(seconds)) throw bad(`needs "exp" or "expiresIn" as a number`);
+    if (claims !== undefined && (typeof claims !== "object" || claims === null || Array.isArray(claims)))
+      throw bad(`needs "claims" as a JSON object`);
+    const extra = claims as Record<string, unknown> | undefined;
+    if (extra !== undefined && KNOWN_CLAIMS.some((k) => Object.hasOwn(extra, k)))
+      throw bad(`names a claim the provider sets itself (${KNOWN_CLAIMS.join(", ")}) in "claims"`);
+    const lifetimeSeconds = exp === undefined ? seconds : seconds - this.nowSeconds();
+    return { token, options: { sub, scope, lifetimeSeconds, ...(extra === undefined ? {} : { extra }) } };
   }
 }
