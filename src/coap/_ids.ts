@@ -12,8 +12,12 @@ import { CoapExchangeError } from "./errors.js";
 
 /** Lower-case hex of `bytes`: the key tokens are indexed by. */
 export function hexKey(bytes: Uint8Array): string {
+  // An index loop: for...of builds an iterator (and XS stack frames) per call, and this runs per request.
   let s = "";
-  for (const b of bytes) s += (b < 16 ? "0" : "") + b.toString(16);
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    s += (b < 16 ? "0" : "") + b.toString(16);
+  }
   return s;
 }
 

@@ -18,7 +18,7 @@ import type { EngineOptions } from "./engine-types.js";
 import { CoapExchangeError } from "./errors.js";
 import { OptionNumber, uintOption, type OptionValue } from "./options.js";
 import type { CoapResponse } from "./response.js";
-import { parseCoapUri, pathOptions, uriOptions } from "./uri.js";
+import { parseCoapUri, pathOptions, uriOptions, type CoapUri } from "./uri.js";
 import { utf8Encode } from "../utf8.js";
 import { DeadlineTimer } from "../link/deadline-timer.js";
 
@@ -65,6 +65,16 @@ export interface CoapRequest {
   readonly signal?: AbortSignalLike;
 }
 
+interface Target {
+  readonly peer: Endpoint;
+  readonly options: OptionValue[];
+}
+
+interface ParsedBase {
+  readonly uri: CoapUri;
+  readonly options: readonly OptionValue[];
+}
+
 interface Waiter {
   resolve(r: CoapResponse): void;
   reject(e: unknown): void;
@@ -78,6 +88,7 @@ export class CoapClient {
   readonly #waiters = new Map<number, Waiter>();
   readonly #deadline: DeadlineTimer;
   #closed = false;
+  #base: ParsedBase | undefined;
 
   constructor(link: DatagramLink, ports: ClientPorts, options: CoapClientOptions = {}) {
     this.#link = link;
@@ -101,13 +112,26 @@ export class CoapClient {
     link.onError((error) => this.#linkFailed(error));
   }
 
-  /** Sends a request and resolves with its response (any code), or rejects with a typed error. */
-  async request(req: CoapRequest): Promise<CoapResponse> {
-    if (this.#closed) throw new CoapExchangeError("coap.closed", "caller", "client is closed");
-    if (req.signal?.aborted === true) throw new CoapExchangeError("coap.cancelled", "caller", "request cancelled before it started");
-    const code = typeof req.method === "number" ? req.method : Method[req.method];
-    if (code === undefined) throw new ArgumentError("coap.bad_method", `unknown method ${String(req.method)}`);
-    const { peer, options } = await this.#target(req);
+  /**
+   * Sends a request and resolves with its response (any code), or rejects with a typed error. Not
+   * `async` (an async frame costs ~30 XS stack slots and this sits in every verification's call chain);
+   * it never throws, every failure is a rejection.
+   */
+  request(req: CoapRequest): Promise<CoapResponse> {
+    try {
+      if (this.#closed) throw new CoapExchangeError("coap.closed", "caller", "client is closed");
+      if (req.signal?.aborted === true) throw new CoapExchangeError("coap.cancelled", "caller", "request cancelled before it started");
+      const code = typeof req.method === "number" ? req.method : Method[req.method];
+      if (code === undefined) throw new ArgumentError("coap.bad_method", `unknown method ${String(req.method)}`);
+      const target = this.#target(req);
+      return target instanceof Promise ? target.then((t) => this.#submit(req, code, t)) : this.#submit(req, code, target);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #submit(req: CoapRequest, code: number, target: Target): Promise<CoapResponse> {
+    const options = target.options;
     if (req.contentFormat !== undefined) options.push(uintOption(OptionNumber.CONTENT_FORMAT, req.contentFormat));
     if (req.accept !== undefined) options.push(uintOption(OptionNumber.ACCEPT, req.accept));
     if (req.options !== undefined) options.push(...req.options);
@@ -115,7 +139,7 @@ export class CoapClient {
     if (this.#closed) throw new CoapExchangeError("coap.closed", "caller", "client is closed");
     const id = this.engine.submit(
       {
-        peer,
+        peer: target.peer,
         code,
         options,
         ...(payload === undefined ? {} : { payload }),
@@ -126,20 +150,18 @@ export class CoapClient {
       },
       this.#ports.clock.now(),
     );
+    const answered = new Promise<CoapResponse>((resolve, reject) => {
+      this.#waiters.set(id, { resolve, reject });
+      this.#pump();
+    });
     const signal = req.signal;
+    if (signal === undefined) return answered;
     const onAbort = (): void => {
       this.engine.cancel(id, this.#ports.clock.now());
       this.#pump();
     };
-    signal?.addEventListener?.("abort", onAbort);
-    try {
-      return await new Promise<CoapResponse>((resolve, reject) => {
-        this.#waiters.set(id, { resolve, reject });
-        this.#pump();
-      });
-    } finally {
-      signal?.removeEventListener?.("abort", onAbort);
-    }
+    signal.addEventListener?.("abort", onAbort);
+    return answered.finally(() => signal.removeEventListener?.("abort", onAbort));
   }
 
   /**
@@ -174,28 +196,35 @@ export class CoapClient {
     this.#link.close();
   }
 
-  async #target(req: CoapRequest): Promise<{ peer: Endpoint; options: OptionValue[] }> {
+  /**
+   * Where a request goes and its Uri-* options. Synchronous unless a host name must be resolved: every
+   * `await` in this chain costs XS stack (an async frame is ~30 slots), and a verifier's introspection
+   * runs from a promise job on a 512-slot device stack. The base URL is parsed once.
+   */
+  #target(req: CoapRequest): Target | Promise<Target> {
     if (req.url !== undefined) {
       const uri = parseCoapUri(req.url);
-      return { peer: { address: await this.#resolve(uri.host, uri.hostIsLiteral), port: uri.port }, options: uriOptions(uri) };
+      return this.#withPeer(uri.host, uri.hostIsLiteral, uri.port, uriOptions(uri));
     }
     if (req.path === undefined) throw new ArgumentError("coap.bad_request", "a request needs url or path");
-    const options: OptionValue[] = [];
-    let peer = req.peer;
-    if (peer === undefined) {
-      if (this.#options.baseUrl === undefined) throw new ArgumentError("coap.bad_request", "a path request needs peer or baseUrl");
-      const base = parseCoapUri(this.#options.baseUrl);
-      peer = { address: await this.#resolve(base.host, base.hostIsLiteral), port: base.port };
-      options.push(...uriOptions({ ...base, pathSegments: [], querySegments: [] }));
-    }
-    options.push(...pathOptions(req.path, req.query));
-    return { peer, options };
+    const path = pathOptions(req.path, req.query);
+    if (req.peer !== undefined) return { peer: req.peer, options: path };
+    const base = this.#parsedBase();
+    return this.#withPeer(base.uri.host, base.uri.hostIsLiteral, base.uri.port, [...base.options, ...path]);
   }
 
-  async #resolve(host: string, literal: boolean): Promise<string> {
-    if (literal) return host;
+  #parsedBase(): ParsedBase {
+    if (this.#base !== undefined) return this.#base;
+    if (this.#options.baseUrl === undefined) throw new ArgumentError("coap.bad_request", "a path request needs peer or baseUrl");
+    const uri = parseCoapUri(this.#options.baseUrl);
+    this.#base = { uri, options: uriOptions({ ...uri, pathSegments: [], querySegments: [] }) };
+    return this.#base;
+  }
+
+  #withPeer(host: string, literal: boolean, port: number, options: OptionValue[]): Target | Promise<Target> {
+    if (literal) return { peer: { address: host, port }, options };
     if (this.#options.resolve === undefined) throw new ArgumentError("coap.unresolved_host", `no resolver for host name ${host}`);
-    return this.#options.resolve(host);
+    return this.#options.resolve(host).then((address) => ({ peer: { address, port }, options }));
   }
 
   /** Runs the engine's outputs: datagrams, then events, then the next timer (STYLE.md order). */

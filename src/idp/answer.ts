@@ -206,5 +206,5 @@ function readClaims(doc: JsonDocument, payload: Uint8Array): IntrospectionClaims
   };
   // Members we did not read make us keep a copy of the bytes, to read them by name later.
   const known = 1 + (e < 0 ? 0 : 1) + (sub < 0 ? 0 : 1) + (scope < 0 ? 0 : 1) + (iss < 0 ? 0 : 1) + (aud < 0 ? 0 : 1);
-  return new IntrospectionClaims(fields, doc.size(0) > known ? payload.slice() : undefined);
+  return doc.size(0) > known ? new IntrospectionClaims(fields, payload.slice(), doc.count) : new IntrospectionClaims(fields);
 }

@@ -31,9 +31,14 @@ export class IntrospectionClaims {
   /** Audience: one value or a list (RFC 7662 section 2.2, RFC 7519 section 4.1.3). */
   readonly aud: string | readonly string[] | undefined;
   readonly #raw: Uint8Array | undefined;
+  /** JSON tokens `raw` holds: a re-parse needs exactly this pool (20 bytes a token), not a guess. */
+  readonly #rawTokens: number;
 
-  /** `raw`: the answer's JSON bytes, kept (not copied) to read unknown claims later; pass a copy. */
-  constructor(fields: ClaimFields, raw?: Uint8Array) {
+  /**
+   * `raw`: the answer's JSON bytes, kept (not copied) to read unknown claims later; pass a copy.
+   * `rawTokens`: how many JSON tokens `raw` holds (the mapping's count); default a bound from its size.
+   */
+  constructor(fields: ClaimFields, raw?: Uint8Array, rawTokens?: number) {
     this.active = fields.active;
     this.sub = fields.sub;
     this.scope = fields.scope;
@@ -41,6 +46,14 @@ export class IntrospectionClaims {
     this.exp = fields.exp;
     this.aud = fields.aud;
     this.#raw = raw;
+    this.#rawTokens = raw === undefined ? 0 : Math.max(8, rawTokens ?? raw.length >> 1);
+  }
+
+  /** `raw` tokenized again, in a pool of exactly its size. */
+  #reparse(raw: Uint8Array): JsonDocument {
+    const doc = new JsonDocument(this.#rawTokens);
+    doc.parse(raw, { maxBytes: raw.length });
+    return doc;
   }
 
   /** True when the granted scopes contain `scope` (exact token match, no allocation). */
@@ -66,9 +79,7 @@ export class IntrospectionClaims {
   toJSON(): Record<string, unknown> {
     const raw = this.#raw;
     if (raw !== undefined) {
-      const doc = new JsonDocument(Math.max(8, raw.length >> 1));
-      doc.parse(raw, { maxBytes: raw.length });
-      return JSON.parse(doc.text(0)) as Record<string, unknown>;
+      return JSON.parse(this.#reparse(raw).text(0)) as Record<string, unknown>;
     }
     const out: Record<string, unknown> = { active: this.active };
     if (this.sub !== undefined) out["sub"] = this.sub;
@@ -97,8 +108,7 @@ export class IntrospectionClaims {
     }
     const raw = this.#raw;
     if (raw === undefined) return undefined;
-    const doc = new JsonDocument(Math.max(8, raw.length >> 1));
-    doc.parse(raw, { maxBytes: raw.length });
+    const doc = this.#reparse(raw);
     const i = doc.member(0, name);
     return i < 0 ? undefined : JSON.parse(doc.text(i));
   }

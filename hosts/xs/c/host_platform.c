@@ -193,6 +193,30 @@ void hostDescribe(xsMachine* the, xsSlot* value, char* buffer, size_t size)
 	xsEndHost(the);
 }
 
+/*
+ * On a stack overflow, which call chain ran deep: one line per JS frame, innermost first, with the slots
+ * between it and its caller. Names only, never values (a frame may hold a token). Bounded to 48 lines.
+ */
+static void hostDumpFrames(txMachine* the)
+{
+	char name[128];
+	txSlot* frame = the->frame;
+	int line = 0;
+	fprintf(stderr, "xs: %ld slots in use of %ld; frames, innermost first (slots each):\n",
+		(long)(the->stackTop - the->stack), (long)(the->stackTop - the->stackBottom));
+	while (frame && line < 48) {
+		txSlot* caller = frame->next;
+		long used = caller ? (long)(caller - frame) : (long)(the->stackTop - frame);
+		name[0] = 0;
+		fxBufferFrameName(the, name, sizeof(name), frame, "");
+		fprintf(stderr, "xs:   %4ld %s\n", used, name[0] ? name : "(anonymous)");
+		frame = caller;
+		line++;
+	}
+	if (frame)
+		fprintf(stderr, "xs:   ...\n");
+}
+
 void fxAbort(txMachine* the, int status)
 {
 	static char message[4096];
@@ -208,6 +232,7 @@ void fxAbort(txMachine* the, int status)
 		break;
 	case XS_STACK_OVERFLOW_EXIT:
 		fprintf(stderr, "xs: stack overflow\n");
+		hostDumpFrames(the);
 		code = HOST_EXIT_STACK_OVERFLOW;
 		break;
 	case XS_UNHANDLED_EXCEPTION_EXIT:

@@ -9,7 +9,12 @@
  */
 import { armMemoryLimits, args, exit, gc, memory, print, xsHost } from "./host.js";
 
-async function launch(): Promise<void> {
+/**
+ * No `async` and no top-level await: the main module's body runs inside `import()`, so every async frame
+ * below it (~30 slots each) would count against the app's stack, which a device does not have (Moddable
+ * evaluates main from C). The default export is called from a promise job, at the bottom of the stack.
+ */
+function launch(): void {
   const list = args();
   let arm = true;
   let path: string | undefined;
@@ -22,11 +27,20 @@ async function launch(): Promise<void> {
     exit(2);
   }
   const specifier = path.startsWith("/") ? path : `${xsHost().cwd}/${path.startsWith("./") ? path.slice(2) : path}`;
-  const m = (await import(specifier)) as { default?: unknown };
-  if (typeof m.default === "function") (m.default as () => unknown)();
-  gc();
-  if (arm) armMemoryLimits();
-  print(`xs-launch: ${JSON.stringify(memory())}`);
+  import(specifier).then(
+    (m: { default?: unknown }) => {
+      if (typeof m.default === "function") (m.default as () => unknown)();
+      gc();
+      if (arm) armMemoryLimits();
+      print(`xs-launch: ${JSON.stringify(memory())}`);
+    },
+    (error: unknown) => {
+      // The host would exit 0 on a failed import; say why (names and messages only) and exit 1.
+      const e = error as { name?: unknown; code?: unknown; message?: unknown };
+      print(`xs-launch: ${String(specifier)} failed: ${String(e.name)} ${String(e.code ?? "")} ${String(e.message)}`);
+      exit(1);
+    },
+  );
 }
 
-await launch();
+launch();
