@@ -15,6 +15,7 @@ import { DtlsError, DtlsSession, type DtlsSessionOptions } from "../../modules/d
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
 import { DeadlineTimer } from "../../src/link/deadline-timer.js";
 import { LinkReceivers } from "../../src/link/link-receivers.js";
+import type { ConnectAttempt } from "../../src/link/reconnecting-link.js";
 
 export interface DtlsClientLinkOptions {
   /** The socket the records travel on; closed with this link. */
@@ -58,7 +59,8 @@ export class DtlsClientLink extends LinkReceivers implements DatagramLink {
   }
 
   /** Runs the handshake; resolves when connected, rejects with a DtlsError (the raw link is then closed). */
-  static connect(o: DtlsClientLinkOptions): Promise<DtlsClientLink> {
+  /** Resolves once the handshake is done; a cancelled `attempt` closes the link and rejects with dtls.closed. */
+  static connect(o: DtlsClientLinkOptions, attempt?: ConnectAttempt): Promise<DtlsClientLink> {
     let link: DtlsClientLink;
     try {
       link = new DtlsClientLink(o);
@@ -69,6 +71,12 @@ export class DtlsClientLink extends LinkReceivers implements DatagramLink {
     return new Promise<DtlsClientLink>((resolve, reject) => {
       link.#onConnected = () => resolve(link);
       link.#onFailed = reject;
+      attempt?.onCancel(() => {
+        if (link.#onFailed === undefined) return; // settled already
+        link.#onConnected = link.#onFailed = undefined;
+        link.close();
+        reject(new DtlsError("dtls.closed", "caller", "closed during the handshake"));
+      });
       link.#session.start(o.clock.now());
       link.#pump();
     });

@@ -46,17 +46,20 @@ export function deviceSessionOptions(o: TokenVerifierOptions, mtu?: number): Dtl
 
 /** One DTLS client session over a fresh ECMA-419 UDP socket per connection. */
 export function deviceIdpLinkOpener(session: DtlsSessionOptions, ports: DevicePorts): IdpLinkOpener {
-  return (address, uri) => {
+  return (address, uri, attempt) => {
     if (!uri.secure) throw new ArgumentError("idp.insecure", "the device reaches its identity provider over coaps:// only");
     // Certificates are checked against the URL's host name unless told otherwise.
     const serverName = session.serverName ?? (uri.hostIsLiteral || session.identity !== undefined ? undefined : uri.host);
-    return DtlsClientLink.connect({
-      raw: new UdpLink(),
-      peer: { address, port: uri.port },
-      session: serverName === undefined ? session : { ...session, serverName },
-      clock: ports.clock,
-      timers: ports.timers,
-    });
+    return DtlsClientLink.connect(
+      {
+        raw: new UdpLink(),
+        peer: { address, port: uri.port },
+        session: serverName === undefined ? session : { ...session, serverName },
+        clock: ports.clock,
+        timers: ports.timers,
+      },
+      attempt,
+    );
   };
 }
 

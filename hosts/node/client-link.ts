@@ -7,6 +7,7 @@ import { lookup } from "node:dns/promises";
 import type { CoapUri } from "../../src/coap/index.js";
 import { ArgumentError } from "../../src/errors.js";
 import { IDP_MAX_DATAGRAM, type IdpLinkOpener } from "../../src/idp/connection.js";
+import type { ConnectAttempt } from "../../src/link/reconnecting-link.js";
 import { ReconnectingLink } from "../../src/link/reconnecting-link.js";
 import type { DatagramLink } from "../../src/ports.js";
 import { keyFromText } from "../../src/key-text.js";
@@ -33,12 +34,12 @@ export function dtlsOptionsOf(o: TokenVerifierOptions): DtlsOptions {
 
 /** Opens UDP for coap://, a DTLS session with `dtls` for coaps://. */
 export function nodeIdpLinkOpener(dtls: DtlsOptions | undefined): IdpLinkOpener {
-  return async (address: string, uri: CoapUri) => {
+  return async (address: string, uri: CoapUri, attempt: ConnectAttempt) => {
     if (!uri.secure) return new UdpLink();
     if (dtls === undefined) throw new ArgumentError("dtls.no_credentials", "coaps:// needs DTLS credentials (PSK, CA or pin)");
     // Certificates are checked against the URL's host name unless told otherwise; a PSK has no name.
     const serverName = dtls.serverName ?? (uri.hostIsLiteral || dtls.psk !== undefined ? undefined : uri.host);
-    return DtlsLink.connect({ ...dtls, ...(serverName === undefined ? {} : { serverName }), host: address, port: uri.port });
+    return DtlsLink.connect({ ...dtls, ...(serverName === undefined ? {} : { serverName }), host: address, port: uri.port }, attempt);
   };
 }
 
@@ -53,7 +54,7 @@ export function openClientLink(uri: CoapUri, dtls: DtlsOptions | undefined): Cli
   if (!uri.secure) return { link: new UdpLink(), reset: () => {} };
   if (dtls === undefined) throw new ArgumentError("dtls.no_credentials", "coaps:// needs DTLS credentials (PSK, CA or pin)");
   const open = nodeIdpLinkOpener(dtls);
-  const link = new ReconnectingLink(async () => open(uri.hostIsLiteral ? uri.host : await resolveHost(uri.host), uri), {
+  const link = new ReconnectingLink(async (attempt) => open(uri.hostIsLiteral ? uri.host : await resolveHost(uri.host), uri, attempt), {
     maxDatagramSize: IDP_MAX_DATAGRAM,
   });
   return { link, reset: () => link.reset() };

@@ -8,7 +8,8 @@
  * device's connectDeviceIdp are all this function.
  */
 import { CoapClient, parseCoapUri, utf8Decode, type ClientPorts, type CoapUri, type TransmissionParams } from "../coap/index.js";
-import { ReconnectingLink } from "../link/reconnecting-link.js";
+import { ReconnectingLink, type ConnectAttempt } from "../link/reconnecting-link.js";
+import { IdpgateError } from "../errors.js";
 import type { DatagramLink } from "../ports.js";
 import { INTROSPECT_PATH, IntrospectionClient, type IntrospectionClientOptions } from "./client.js";
 import { CoapIntrospectionTransport } from "./coap-transport.js";
@@ -17,7 +18,8 @@ import { CoapIntrospectionTransport } from "./coap-transport.js";
 export const IDP_MAX_DATAGRAM = 1152;
 
 /** Makes one link to the provider at a resolved `address` (a new DTLS session each time, for coaps://). */
-export type IdpLinkOpener = (address: string, uri: CoapUri) => Promise<DatagramLink>;
+/** Opens the link to the provider at `address`; gives up (rejects, releases everything) when `attempt` is cancelled. */
+export type IdpLinkOpener = (address: string, uri: CoapUri, attempt: ConnectAttempt) => Promise<DatagramLink>;
 
 export interface IdpHost {
   readonly ports: ClientPorts;
@@ -53,11 +55,13 @@ export function connectIntrospection(
   const name = uri.host.includes(":") ? `[${uri.host}]` : uri.host;
   const baseUrl = `${uri.secure ? "coaps" : "coap"}://${name}:${uri.port}`;
   const link = new ReconnectingLink(
-    async () => {
+    async (attempt) => {
       // A fresh promise job: the first send (deep inside a verification) only starts the connection, and the
       // handshake then runs on a shallow stack (a device's XS stack is 384 to 512 slots).
       await undefined;
-      return host.open(uri.hostIsLiteral ? uri.host : await host.resolve(uri.host), uri);
+      const address = uri.hostIsLiteral ? uri.host : await host.resolve(uri.host);
+      if (attempt.cancelled) throw new IdpgateError("idp.closed", "caller", "the connection was closed while connecting");
+      return host.open(address, uri, attempt);
     },
     { maxDatagramSize: IDP_MAX_DATAGRAM },
   );

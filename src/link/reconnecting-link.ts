@@ -12,7 +12,36 @@
 import type { DatagramLink, Endpoint } from "../ports.js";
 import { LinkReceivers } from "./link-receivers.js";
 
-export type LinkConnector = () => Promise<DatagramLink>;
+/**
+ * One connection attempt, as a connector sees it: when the ReconnectingLink is closed before the attempt
+ * settles, the attempt is cancelled, and the connector gives up its handshake at once (closing its socket
+ * and timers) instead of running it to its own timeout.
+ */
+export interface ConnectAttempt {
+  readonly cancelled: boolean;
+  /** `listener` runs once, when the attempt is cancelled (at once if it already is). */
+  onCancel(listener: () => void): void;
+}
+
+export type LinkConnector = (attempt: ConnectAttempt) => Promise<DatagramLink>;
+
+class Attempt implements ConnectAttempt {
+  cancelled = false;
+  #listeners: (() => void)[] = [];
+
+  onCancel(listener: () => void): void {
+    if (this.cancelled) listener();
+    else this.#listeners.push(listener);
+  }
+
+  cancel(): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const l of listeners) l();
+  }
+}
 
 export interface ReconnectingLinkOptions {
   readonly maxDatagramSize: number;
@@ -31,6 +60,7 @@ export class ReconnectingLink extends LinkReceivers implements DatagramLink {
   readonly #maxQueued: number;
   #link: DatagramLink | undefined;
   #connecting: Promise<void> | undefined;
+  #attempt: Attempt | undefined;
   #queue: Queued[] = [];
   #closed = false;
   /** Completed connections, for counters and tests. */
@@ -61,9 +91,12 @@ export class ReconnectingLink extends LinkReceivers implements DatagramLink {
 
   #start(): void {
     if (this.#connecting !== undefined) return;
-    this.#connecting = this.#connect().then(
+    const attempt = new Attempt();
+    this.#attempt = attempt;
+    this.#connecting = this.#connect(attempt).then(
       (link) => {
         this.#connecting = undefined;
+        this.#attempt = undefined;
         if (this.#closed) {
           link.close();
           return;
@@ -84,6 +117,7 @@ export class ReconnectingLink extends LinkReceivers implements DatagramLink {
       },
       (error: unknown) => {
         this.#connecting = undefined;
+        this.#attempt = undefined;
         this.#queue = [];
         if (!this.#closed) this.fail(error instanceof Error ? error : new Error(String(error)), undefined);
       },
@@ -109,6 +143,7 @@ export class ReconnectingLink extends LinkReceivers implements DatagramLink {
     if (this.#closed) return;
     this.#closed = true;
     this.#queue = [];
+    this.#attempt?.cancel();
     this.#drop();
   }
 }

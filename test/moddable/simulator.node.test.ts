@@ -15,7 +15,7 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, delimiter, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,8 @@ const SKIP = MODDABLE === "" ? "MODDABLE is not set: Moddable SDK tests skipped"
 const OPTIONS = { skip: SKIP, timeout: 900_000 };
 const APP_DIR = join(ROOT, "test", "moddable", "app");
 const GATE_DIR = join(ROOT, "examples", "gate");
+const USER_APP_DIR = join(ROOT, "test", "moddable", "user-app");
+const CLI = join(ROOT, "build", "hosts", "node", "cli", "main.js");
 const RUN_TIMEOUT_MS = 90_000;
 
 let outRoot: string | undefined;
@@ -45,7 +47,8 @@ function toolEnv(): NodeJS.ProcessEnv {
     if (!path.split(delimiter).some((dir) => dir !== "" && existsSync(join(dir, tool))))
       throw new Error(`${tool} not found on PATH: apt-get install xvfb coreutils build-essential (Moddable simulator tests need it)`);
   }
-  return { ...process.env, MODDABLE, PATH: path, MAKEFLAGS: process.env["MAKEFLAGS"] ?? "-j2" };
+  // IDPGATE: where a user's app finds idpgate ("$(IDPGATE)/manifest.json", README "Use").
+  return { ...process.env, MODDABLE, IDPGATE: ROOT.replace(/\/$/, ""), PATH: path, MAKEFLAGS: process.env["MAKEFLAGS"] ?? "-j2" };
 }
 
 interface Output {
@@ -294,6 +297,27 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
+interface LocalIdp {
+  stop(): void;
+}
+
+/** The local identity provider (the CLI's `idp serve`, DTLS PSK) on 127.0.0.1:`port`, once it listens. */
+async function startLocalIdp(port: number, pskId: string, psk: string, tokens: readonly object[]): Promise<LocalIdp> {
+  assert.ok(existsSync(CLI), `${CLI} is missing: compile first (npm run build)`);
+  outRoot ??= mkdtempSync(join(tmpdir(), "idpgate-moddable-"));
+  const file = join(mkdtempSync(join(outRoot, "tokens-")), "tokens.json");
+  writeFileSync(file, JSON.stringify(tokens), { mode: 0o600 });
+  const args = ["idp", "serve", "--port", String(port), "--bind", "127.0.0.1", "--psk-id", pskId, "--psk", psk, "--tokens", file];
+  const idp = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  idp.stdout.on("data", (d: Buffer) => (log += d.toString()));
+  idp.stderr.on("data", (d: Buffer) => (log += d.toString()));
+  for (let i = 0; i < 100 && !log.includes("listening"); i++) await new Promise((r) => setTimeout(r, 100));
+  if (!log.includes("listening")) idp.kill("SIGTERM");
+  assert.match(log, /listening/, `the local identity provider did not start:\n${log}`);
+  return { stop: () => idp.kill("SIGTERM") };
+}
+
 /**
  * The gate example end to end on the simulator: the local identity provider (Node, DTLS PSK) on one
  * port, the gate (mcsim) on another, and commands from the CLI over CoAPS. Needs build/ (the CLI and the
@@ -306,8 +330,6 @@ test(
     skip: SKIP !== false ? SKIP : existsSync(join(GATE_DIR, "manifest.json")) ? false : "examples/gate/manifest.json does not exist yet",
   },
   async (t) => {
-    const cli = join(ROOT, "build", "hosts", "node", "cli", "main.js");
-    assert.ok(existsSync(cli), `${cli} is missing: compile first (npm run build)`);
     const [gatePort, idpPort] = [await freeUdpPort(), await freeUdpPort()];
     const { so } = await mcconfig(GATE_DIR, [
       `idpUrl=coaps://127.0.0.1:${idpPort}/idp/introspect`,
@@ -319,36 +341,12 @@ test(
     ]);
     const good = "G".repeat(100);
     const narrow = "N".repeat(100);
-    const tokens = join(outRoot!, "tokens.json");
-    writeFileSync(
-      tokens,
-      JSON.stringify([
-        { token: good, sub: "relay.device.01", scope: "relay.write temp" },
-        { token: narrow, sub: "relay.device.01", scope: "temp" },
-      ]),
-    );
-    const idpArgs = [
-      "idp",
-      "serve",
-      "--port",
-      String(idpPort),
-      "--bind",
-      "127.0.0.1",
-      "--psk-id",
-      "gate-sim",
-      "--psk",
-      "simulator-idp-psk",
-      "--tokens",
-      tokens,
-    ];
-    const idp = spawn(process.execPath, [cli, ...idpArgs], { stdio: ["ignore", "pipe", "pipe"] });
-    let idpLog = "";
-    idp.stdout.on("data", (d: Buffer) => (idpLog += d.toString()));
-    idp.stderr.on("data", (d: Buffer) => (idpLog += d.toString()));
+    const idp = await startLocalIdp(idpPort, "gate-sim", "simulator-idp-psk", [
+      { token: good, sub: "relay.device.01", scope: "relay.write temp" },
+      { token: narrow, sub: "relay.device.01", scope: "temp" },
+    ]);
     const sim = new Simulator(so);
     try {
-      for (let i = 0; i < 100 && !idpLog.includes("listening"); i++) await new Promise((r) => setTimeout(r, 100));
-      assert.match(idpLog, /listening/, `the local identity provider did not start:\n${idpLog}`);
       await sim.waitFor(["gate: listening", "XS abort"]);
       assert.match(sim.text, /gate: listening/, `the gate did not start in the simulator:\n${tail(sim.text)}`);
       const command = async (token: string, state: string): Promise<string> => {
@@ -363,7 +361,7 @@ test(
         ];
         const r = await runToEnd(
           process.execPath,
-          [cli, ...args, "--psk-id", "operator-sim", "--psk", "simulator-gate-psk", "--timeout", "20000"],
+          [CLI, ...args, "--psk-id", "operator-sim", "--psk", "simulator-gate-psk", "--timeout", "20000"],
           ROOT,
           process.env,
         );
@@ -382,8 +380,94 @@ test(
       assert.doesNotMatch(sim.text, /XS abort/, tail(sim.text));
     } finally {
       const text = await sim.stop();
-      idp.kill("SIGTERM");
+      idp.stop();
       t.diagnostic(`gate output:\n${text.trim()}`);
     }
   },
 );
+
+/** README "Use": its manifest lines (a JSON fragment) and its device block (the one importing mc/config). */
+function readmeUse(): { manifest: { include: unknown; config: unknown }; device: string } {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  const start = readme.indexOf("\n## Use\n");
+  assert.ok(start >= 0, 'README.md has a "## Use" section');
+  const end = readme.indexOf("\n## ", start + 1);
+  const section = readme.slice(start, end < 0 ? undefined : end);
+  const json = /```json\n([\s\S]*?)```/.exec(section);
+  assert.ok(json !== null, 'README "Use" shows the manifest lines in a json block');
+  const device = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((b) => b.includes('from "mc/config"'));
+  assert.equal(device.length, 1, 'README "Use" has one device block');
+  return { manifest: JSON.parse(`{${json[1]!}}`) as { include: unknown; config: unknown }, device: device[0]! };
+}
+
+test(
+  "README Use in a user's app: README's manifest lines and device block build with mcconfig and decide valid / unknown / wrong scope in mcsim",
+  OPTIONS,
+  async (t) => {
+    const use = readmeUse();
+    const manifest = JSON.parse(readFileSync(join(USER_APP_DIR, "manifest.json"), "utf8")) as { include: unknown; config: unknown };
+    assert.deepEqual(manifest.include, use.manifest.include, "test/moddable/user-app includes what README names, in README's words");
+    assert.deepEqual(manifest.config, use.manifest.config, "test/moddable/user-app's config is README's");
+    // Outside the repo, as a user's app is: idpgate comes in through $(IDPGATE) only.
+    outRoot ??= mkdtempSync(join(tmpdir(), "idpgate-moddable-"));
+    const dir = join(mkdtempSync(join(outRoot, "user-")), "user-app");
+    mkdirSync(dir);
+    for (const f of ["manifest.json", "main.ts"]) copyFileSync(join(USER_APP_DIR, f), join(dir, f));
+    writeFileSync(join(dir, "use.ts"), use.device);
+    const idpPort = await freeUdpPort();
+    const tokens = { valid: "V".repeat(96), unknown: "U".repeat(96), wrongScope: "W".repeat(96) };
+    const idp = await startLocalIdp(idpPort, "dev", "hex:00112233", [
+      { token: tokens.valid, sub: "user.app", scope: "relay.write" },
+      { token: tokens.wrongScope, sub: "user.app", scope: "telemetry.read" },
+    ]);
+    try {
+      const { so } = await mcconfig(dir, [
+        `idpUrl=coaps://127.0.0.1:${idpPort}/idp/introspect`,
+        `token_valid=${tokens.valid}`,
+        `token_unknown=${tokens.unknown}`,
+        `token_wrongScope=${tokens.wrongScope}`,
+      ]);
+      const sim = new Simulator(so);
+      let text = "";
+      try {
+        await sim.waitFor(["IDPGATE-SIM done", "IDPGATE-SIM error ", "XS abort"]);
+      } finally {
+        text = await sim.stop();
+      }
+      for (const token of Object.values(tokens)) assert.ok(!text.includes(token), "no token in the app's output");
+      const line = /^IDPGATE-SIM user-app (\{.*\})$/m.exec(text);
+      assert.ok(line !== null, `the app printed no decisions:\n${tail(text)}`);
+      t.diagnostic(`user-app: ${line[1]!}`);
+      assert.deepEqual(JSON.parse(line[1]!), { valid: true, unknown: false, wrongScope: false });
+    } finally {
+      idp.stop();
+    }
+  },
+);
+
+/** The SDK's typings, in place of @moddable/typings (npm's stop at 5.6.0): the same modules tsconfig.moddable.json names. */
+const SDK_TYPINGS = [
+  "xs/includes/xs.d.ts",
+  "typings/embedded_io/_common.d.ts",
+  "typings/embedded_io/socket/udp.d.ts",
+  "typings/timer.d.ts",
+  "typings/time.d.ts",
+  "typings/net.d.ts",
+  "typings/mc/config.d.ts",
+];
+
+test("hosts/moddable and the examples type-check against the SDK's own typings too ($MODDABLE/typings, 8.2.x)", OPTIONS, async () => {
+  const files = SDK_TYPINGS.map((f) => join(MODDABLE, f));
+  for (const f of files) assert.ok(existsSync(f), `${f} is missing: is MODDABLE a Moddable SDK 8.x checkout?`);
+  outRoot ??= mkdtempSync(join(tmpdir(), "idpgate-moddable-"));
+  const config = join(mkdtempSync(join(outRoot, "typings-")), "tsconfig.json");
+  writeFileSync(config, JSON.stringify({ extends: join(ROOT, "tsconfig.moddable.json"), compilerOptions: { noEmit: true }, files }));
+  const r = await runToEnd(join(ROOT, "node_modules", ".bin", "tsc"), ["-p", config, "--listFiles"], ROOT, process.env);
+  const listed = r.text.split("\n");
+  assert.equal(r.code, 0, `tsc against the SDK's typings:\n${tail(listed.filter((l) => !l.startsWith("/")).join("\n"))}`);
+  for (const f of files) assert.ok(listed.includes(f), `checked with ${f}`);
+  assert.ok(
+    listed.some((l) => l.startsWith(join(ROOT, "hosts", "moddable"))),
+    "hosts/moddable was part of the check",
+  );
+});

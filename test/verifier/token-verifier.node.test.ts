@@ -122,6 +122,7 @@ test("TokenVerifier: an unreachable provider denies with idp_unavailable and a l
   const idp = await startIdp();
   const url = idp.url;
   await idp.close(); // nothing listens there now
+  const socketsBefore = await settledUdpSockets();
   const events: TokenVerifierTrace[] = [];
   const v = new TokenVerifier({
     url,
@@ -137,7 +138,26 @@ test("TokenVerifier: an unreachable provider denies with idp_unavailable and a l
   } finally {
     v.close();
   }
+  // close() gives up the handshake in progress: its socket and retransmission timer go at once, so the
+  // process does not wait out the handshake timeout.
+  assert.equal(await settledUdpSockets(), socketsBefore, "no UDP socket left open after close()");
 });
+
+/** UDP sockets open once those being closed are gone (a socket closes on a later tick; at most ~0.5 s). */
+async function settledUdpSockets(): Promise<number> {
+  let n = udpSockets();
+  for (let i = 0; i < 50 && n > 0; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    const now = udpSockets();
+    if (now === n && i >= 5) break;
+    n = now;
+  }
+  return n;
+}
+
+function udpSockets(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === "UDPWrap" || r === "UDPWRAP").length;
+}
 
 test("TokenVerifier options: typed errors that name the option and never echo a key", () => {
   const url = "coaps://127.0.0.1:5684/idp/introspect";

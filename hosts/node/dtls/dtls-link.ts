@@ -14,6 +14,7 @@ import dgram from "node:dgram";
 import { isIPv6 } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { DatagramLink, Endpoint } from "../../../src/ports.js";
+import type { ConnectAttempt } from "../../../src/link/reconnecting-link.js";
 import { DtlsError } from "./errors.js";
 import type { DtlsOptions } from "./options.js";
 import { DtlsSession } from "./session.js";
@@ -60,7 +61,8 @@ export class DtlsLink extends LinkReceivers implements DatagramLink {
   }
 
   /** Binds a socket, runs the handshake and resolves when connected; rejects with a DtlsError. */
-  static async connect(options: DtlsLinkOptions): Promise<DtlsLink> {
+  /** Resolves once the handshake is done; a cancelled `attempt` closes the link and rejects with dtls.closed. */
+  static async connect(options: DtlsLinkOptions, attempt?: ConnectAttempt): Promise<DtlsLink> {
     const link = new DtlsLink(options);
     await new Promise<void>((resolve, reject) => {
       link.#socket.once("error", reject);
@@ -69,6 +71,12 @@ export class DtlsLink extends LinkReceivers implements DatagramLink {
     await new Promise<void>((resolve, reject) => {
       link.#onConnected = resolve;
       link.#onFailed = reject;
+      attempt?.onCancel(() => {
+        if (link.#onFailed === undefined) return; // settled already
+        link.#onConnected = link.#onFailed = undefined;
+        link.close();
+        reject(new DtlsError("dtls.closed", "caller", "closed during the handshake"));
+      });
       link.#session.start(now());
       link.#pump();
     });
