@@ -3,8 +3,9 @@
  * dtls_transport.c for the memory bio and timer mbedtls is given, dtls_errors.c for how its errors are named.
  * Version differences live in dtls_compat.h only.
  *
- * States (dtls_state) and their transitions. Every change of s->state goes through _enter(), which checks it
- * against _next_states below (in builds with assertions: the selftest, sanitizer and fuzz runs).
+ * States (dtls_state) and their transitions. Every change of s->state goes through _enter(); builds with
+ * DTLS_CHECK_TRANSITIONS (the selftest, its sanitizer and hostile-datagram runs: test/Makefile) assert each one
+ * against _next_states below. Device builds carry no assert (it would pull abort() and stdio into the image).
  *
  *   from         event                                                  to           where
  *   -----------  -----------------------------------------------------  -----------  -------------------------
@@ -27,9 +28,11 @@
 #include "dtls_internal.h"
 #include "dtls_record.h"
 
-#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(DTLS_CHECK_TRANSITIONS)
+#include <assert.h>
 
 #define _BIT(st) (1u << (st))
 
@@ -42,9 +45,14 @@ static const uint8_t _next_states[] = {
     [DTLS_STATE_FAILED] = 0,
 };
 
+#define _CHECK_TRANSITION(from, to) assert((from) < sizeof _next_states && (_next_states[from] & _BIT(to)) != 0)
+#else
+#define _CHECK_TRANSITION(from, to) ((void)0)
+#endif
+
 static void _enter(dtls_session *s, dtls_state to)
 {
-    assert(s->state < sizeof _next_states && (_next_states[s->state] & _BIT(to)) != 0);
+    _CHECK_TRANSITION(s->state, to);
     s->state = (uint8_t)to;
 }
 

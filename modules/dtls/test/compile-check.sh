@@ -134,7 +134,7 @@ else
     # shellcheck disable=SC2086
     rm -f "$OUT/dtls_selftest" "$OUT/token_digest_selftest"
     {
-    step "link dtls_selftest" $CC $CFLAGS $EXTRA_CFLAGS $MB_INC -I$D -o $OUT/dtls_selftest $D/test/dtls_selftest.c $D_SRCS $LIBS
+    step "link dtls_selftest" $CC $CFLAGS $EXTRA_CFLAGS -DDTLS_CHECK_TRANSITIONS $MB_INC -I$D -o $OUT/dtls_selftest $D/test/dtls_selftest.c $D_SRCS $LIBS
     [ -x "$OUT/dtls_selftest" ] && step "run dtls_selftest" $RUN $OUT/dtls_selftest
     step "link token_digest_selftest" $CC $CFLAGS $EXTRA_CFLAGS $MB_INC -I$G -I$D -o $OUT/token_digest_selftest \
         $G/test/token_digest_selftest.c $G/token_digest.c $D_SRCS $LIBS
