@@ -57,11 +57,6 @@ void dtls_cookie_queue_hvr(dtls_hvr_queue *q, mbedtls_ssl_cookie_ctx *ctx, const
     q->count++;
 }
 
-const dtls_hvr *dtls_cookie_peek(const dtls_hvr_queue *q)
-{
-    return q->head;
-}
-
 void dtls_cookie_drop(dtls_hvr_queue *q)
 {
     dtls_hvr *h = q->head;

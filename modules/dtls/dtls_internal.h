@@ -131,9 +131,15 @@ int dtls_session_new_shared(dtls_session **out, dtls_cfg *c, const uint8_t *peer
 /** Sets the peer address key (len <= DTLS_MAX_PEER_ID) and binds it into cookies; no state check. */
 void dtls_session_bind_peer(dtls_session *s, const uint8_t *id, size_t len);
 /** 1 when the handshake passed through mbedtls state st (< 32). */
-int dtls_session_seen(const dtls_session *s, int st);
+static inline int dtls_session_seen(const dtls_session *s, int st)
+{
+    return st >= 0 && st < 32 && (s->seen & (1u << st)) != 0;
+}
 /** 1 when s is FAILED or CLOSED. */
-int dtls_session_ended(const dtls_session *s);
+static inline int dtls_session_ended(const dtls_session *s)
+{
+    return s->state == DTLS_STATE_FAILED || s->state == DTLS_STATE_CLOSED;
+}
 
 /* ---- stateless HelloVerifyRequest (dtls_cookie.c, RFC 6347 4.2.1) ---- */
 
@@ -158,7 +164,10 @@ dtls_hello_kind dtls_cookie_check(mbedtls_ssl_cookie_ctx *cookie, const uint8_t 
 void dtls_cookie_queue_hvr(dtls_hvr_queue *q, mbedtls_ssl_cookie_ctx *cookie, const uint8_t *peer, size_t peer_len,
                            const uint8_t *d);
 /** The head of q, or NULL. */
-const dtls_hvr *dtls_cookie_peek(const dtls_hvr_queue *q);
+static inline const dtls_hvr *dtls_cookie_peek(const dtls_hvr_queue *q)
+{
+    return q->head;
+}
 /** Removes and frees the head of q. */
 void dtls_cookie_drop(dtls_hvr_queue *q);
 /** Frees every queued HelloVerifyRequest. */

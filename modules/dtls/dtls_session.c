@@ -56,11 +56,6 @@ static void _enter(dtls_session *s, dtls_state to)
     s->state = (uint8_t)to;
 }
 
-int dtls_session_ended(const dtls_session *s)
-{
-    return s->state == DTLS_STATE_FAILED || s->state == DTLS_STATE_CLOSED;
-}
-
 #if DTLS_COMPAT_HAS_CID
 #define _COUNT_RECORD(s) ((s)->records_in++)
 #else
@@ -108,11 +103,6 @@ static int _fail(dtls_session *s, int err, int lib_err)
         s->lib_err = lib_err;
     }
     return err;
-}
-
-int dtls_session_seen(const dtls_session *s, int state)
-{
-    return state >= 0 && state < 32 && (s->seen & (1u << state)) != 0;
 }
 
 static void _set_transport_id(dtls_session *s)
