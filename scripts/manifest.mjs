@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Keeps src/manifest.json's `modules` and `preload` lists in step with src/: Moddable 8.2's preload
 // wildcards match JavaScript modules only, so every TypeScript module is listed by name.
+// --check also checks that the C lists name exactly the C files of modules/dtls: its Moddable manifest
+// (modules/dtls/manifest.json, xs/ included) and the N-API addon's hosts/node/native/binding.gyp (the Makefiles
+// of hosts/xs, modules/*/test and the scripts take modules/dtls/*.c by wildcard).
 // Usage: node scripts/manifest.mjs [--check]   (--check: exit 1 and name the differences)
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -35,10 +38,39 @@ export function checkManifest() {
   ];
 }
 
+/** Differences between the C files of modules/dtls and the two lists that name them one by one. */
+export function checkCSources() {
+  const dtls = join(root, "modules", "dtls");
+  const core = listFiles(dtls, (p) => p.endsWith(".c") && dirname(p) === dtls).map((p) => relative(dtls, p).slice(0, -2));
+  const xs = listFiles(join(dtls, "xs"), (p) => p.endsWith(".c")).map((p) => relative(dtls, p).replace(/\\/g, "/").slice(0, -2));
+  const problems = [];
+  const compare = (where, listed, want) => {
+    for (const f of want) if (!listed.includes(f)) problems.push(`${where}: ${f}.c not listed`);
+    for (const f of listed) if (!want.includes(f)) problems.push(`${where}: ${f}.c listed but not in modules/dtls`);
+  };
+  const manifest = JSON.parse(readFileSync(join(dtls, "manifest.json"), "utf8"));
+  compare(
+    "modules/dtls/manifest.json",
+    (manifest.modules?.["*"] ?? []).map((m) => m.replace(/^\.\//, "")),
+    [...core, ...xs],
+  );
+  const gyp = readFileSync(join(root, "hosts", "node", "native", "binding.gyp"), "utf8");
+  const prefix = "../../../modules/dtls/";
+  compare(
+    "hosts/node/native/binding.gyp",
+    [...gyp.matchAll(/"([^"]+)\.c"/g)]
+      .map((m) => m[1])
+      .filter((f) => f.startsWith(prefix))
+      .map((f) => f.slice(prefix.length)),
+    core,
+  );
+  return problems;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes("--check")) {
-    const problems = checkManifest();
-    for (const p of problems) say(`src/manifest.json: ${p}`);
+    const problems = [...checkManifest().map((p) => `src/manifest.json: ${p}`), ...checkCSources()];
+    for (const p of problems) say(p);
     process.exit(problems.length === 0 ? 0 : 1);
   }
   const { path, expected } = expectedManifest();

@@ -25,7 +25,7 @@ function staticChecks() {
     ["lint (eslint)", "eslint", ["--max-warnings=0", "."]],
     ["format (prettier --check)", "prettier", ["--check", "--log-level=warn", "."]],
     [
-      "manifest.json preloads every src/ module (node scripts/manifest.mjs --check)",
+      "manifest.json preloads every src/ module; the C lists name every modules/dtls C file (node scripts/manifest.mjs --check)",
       process.execPath,
       [join(root, "scripts", "manifest.mjs"), "--check"],
     ],

@@ -8,7 +8,7 @@
 # Needs riscv64-unknown-elf-gcc (Debian: gcc-riscv64-unknown-elf); picolibc-riscv64-unknown-elf for the
 # "with picolibc" row (skipped, and said so, without it).
 #
-# Every .c of mbedtls's library/, modules/dtls/dtls_session.c (and modules/digest/token_digest.c for one
+# Every .c of mbedtls's library/, every .c of modules/dtls (and modules/digest/token_digest.c for one
 # row) are compiled with  -Os -march=rv32imc -mabi=ilp32 -ffunction-sections -fdata-sections  under two
 # configurations (see below: "device config only", and "mbedtls defaults + device config"). A tiny main()
 # keeps the whole public API of dtls_session.h (the XS and N-API bindings use all of it: PSK client and
@@ -156,7 +156,7 @@ data_bss() {
 parts() { # map name
 	awk -v tag="$2" "$HEX"'
 		function part(file) {
-			if (file ~ /dtls_session\.o/ || file ~ /size_main/) return "dtls core";
+			if (file ~ /\/dtls_[a-z_]*\.o/ || file ~ /size_main/) return "dtls core";
 			if (file ~ /token_digest\.o/) return "token digest";
 			if (file ~ /libmbedtls\.a/) return "libmbedtls";
 			if (file ~ /libmbedx509\.a/) return "libmbedx509";
@@ -211,7 +211,12 @@ build_and_link() { # mode label
 	riscv64-unknown-elf-ar rcs "$O/libmbedx509.a" $x509
 	riscv64-unknown-elf-ar rcs "$O/libmbedcrypto.a" $crypto
 	LIBS="$O/libmbedtls.a $O/libmbedx509.a $O/libmbedcrypto.a"
-	$CC $SPECS $CFLAGS -D_GNU_SOURCE -c "$ROOT/modules/dtls/dtls_session.c" -o "$O/obj/dtls_session.o"
+	CORE=""
+	for f in "$ROOT"/modules/dtls/*.c; do
+		b=$(basename "$f" .c)
+		$CC $SPECS $CFLAGS -D_GNU_SOURCE -c "$f" -o "$O/obj/$b.o"
+		CORE="$CORE $O/obj/$b.o"
+	done
 	$CC $SPECS $CFLAGS -c "$ROOT/modules/digest/token_digest.c" -o "$O/obj/token_digest.o"
 	$CC $SPECS $CFLAGS -c "$OUT/size_main.c" -o "$O/obj/size_main.o"
 	$CC $SPECS $CFLAGS -DWITH_DIGEST -c "$OUT/size_main.c" -o "$O/obj/size_main_digest.o"
@@ -219,11 +224,11 @@ build_and_link() { # mode label
 
 	# No libc: libc and libgcc symbols left unresolved, their size excluded.
 	NOLIBC="$ARCH -nostdlib -nostartfiles -Wl,--gc-sections -Wl,-e,main -Wl,--unresolved-symbols=ignore-all"
-	$CC $NOLIBC -Wl,-Map,"$O/nolibc.map" -o "$O/nolibc.elf" "$O/obj/size_main.o" "$O/obj/dtls_session.o" \
+	$CC $NOLIBC -Wl,-Map,"$O/nolibc.map" -o "$O/nolibc.elf" "$O/obj/size_main.o" $CORE \
 		-Wl,--start-group $LIBS -Wl,--end-group
 	report "DTLS core + mbedtls $VERSION ($label), no libc" "$O/nolibc.elf" "$O/nolibc.map"
 	echo "UNRESOLVED ($label, no libc): $(riscv64-unknown-elf-nm -u "$O/nolibc.elf" | awk '{printf "%s ", $2}')"
-	$CC $NOLIBC -Wl,-Map,"$O/digest.map" -o "$O/digest.elf" "$O/obj/size_main_digest.o" "$O/obj/dtls_session.o" \
+	$CC $NOLIBC -Wl,-Map,"$O/digest.map" -o "$O/digest.elf" "$O/obj/size_main_digest.o" $CORE \
 		"$O/obj/token_digest.o" -Wl,--start-group $LIBS -Wl,--end-group
 	report "DTLS core + token digest + mbedtls $VERSION ($label), no libc" "$O/digest.elf" "$O/digest.map"
 
@@ -233,7 +238,7 @@ build_and_link() { # mode label
 		LIBGCC=$("$CC" -march=rv32imac -mabi=ilp32 -print-libgcc-file-name)
 		if $CC $ARCH -nostdlib -Wl,--gc-sections -Wl,-Map,"$O/picolibc.map" -T "$PICO/lib/picolibc.ld" \
 			-Wl,--defsym=__flash_size=0x400000 -Wl,--defsym=__ram_size=0x60000 \
-			-o "$O/picolibc.elf" "$PICO/lib/rv32imac/ilp32/crt0.o" "$O/obj/size_main.o" "$O/obj/dtls_session.o" \
+			-o "$O/picolibc.elf" "$PICO/lib/rv32imac/ilp32/crt0.o" "$O/obj/size_main.o" $CORE \
 			"$O/obj/size_stubs.o" -Wl,--start-group $LIBS "$PICO/lib/rv32imac/ilp32/libc.a" "$LIBGCC" -Wl,--end-group \
 			2> "$O/picolibc.err"; then
 			report "DTLS core + mbedtls $VERSION ($label) + picolibc/libgcc" "$O/picolibc.elf" "$O/picolibc.map"

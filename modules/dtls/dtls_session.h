@@ -16,8 +16,14 @@
  * States: HANDSHAKING -> CONNECTED -> CLOSED (close_notify either way); any state -> FAILED (error kept, see
  * dtls_session_error()). Calls that make no sense in a state return DTLS_ERR_STATE and change nothing.
  *
- * All failures are negative DTLS_ERR_* codes; dtls_error_code() gives their stable string ("dtls.bad_psk")
- * and dtls_error_fault() who is at fault ("peer", "caller", "environment", "internal").
+ * All failures are negative DTLS_ERR_* codes (dtls_errors.h); dtls_error_code() gives their stable string
+ * ("dtls.bad_psk") and dtls_error_fault() who is at fault ("peer", "caller", "environment", "internal").
+ *
+ * Sources, by concern: dtls_session.c (the session and its state table), dtls_server.c (many peers),
+ * dtls_cookie.c (stateless HelloVerifyRequest), dtls_record.{h,c} (record layout, sanity checks, CID routing
+ * fields), dtls_transport.c (memory bio, timer, datagram queues), dtls_config.c (configuration shared by a
+ * server's sessions), dtls_entropy.c (entropy hook, shared generator), dtls_errors.c (the error table and the
+ * mbedtls-to-DTLS_ERR mapping); dtls_internal.h joins them. Every build lists all the .c files of this directory.
  *
  * Retransmission (RFC 6347 4.2.4) is mbedtls's, driven by the caller-supplied time through
  * mbedtls_ssl_set_timer_cb. HelloVerifyRequest cookies (RFC 6347 4.2.1) and anti-replay (4.1.2.6) are on for
@@ -28,6 +34,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "dtls_errors.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,39 +60,6 @@ extern "C" {
 /* IANA cipher suite numbers of the two CoAP suites (RFC 7252 9.1.3). */
 #define DTLS_SUITE_PSK_AES_128_CCM_8 0xC0A8
 #define DTLS_SUITE_ECDHE_ECDSA_AES_128_CCM_8 0xC0AE
-
-/* ---- errors ---- */
-#define DTLS_OK 0
-#define DTLS_ERR_ARGUMENT (-1)          /* caller: bad argument or length */
-#define DTLS_ERR_NO_MEMORY (-2)         /* environment */
-#define DTLS_ERR_STATE (-3)             /* caller: call not valid in this state */
-#define DTLS_ERR_BUFFER_TOO_SMALL (-4)  /* caller: output buffer too small (nothing consumed) */
-#define DTLS_ERR_TOO_BIG (-5)           /* caller: plaintext larger than one record under the MTU */
-#define DTLS_ERR_ENTROPY (-6)           /* environment: entropy source failed */
-#define DTLS_ERR_CONFIG (-7)            /* caller: unusable configuration (PEM, key, suite) */
-#define DTLS_ERR_BAD_PSK (-8)           /* peer: Finished not verified with our PSK (key mismatch) */
-#define DTLS_ERR_UNKNOWN_IDENTITY (-9)  /* peer: PSK identity not known */
-#define DTLS_ERR_UNTRUSTED_CERT (-10)   /* peer: chain not trusted / pin mismatch */
-#define DTLS_ERR_EXPIRED_CERT (-11)     /* peer: certificate expired or not yet valid */
-#define DTLS_ERR_NAME_MISMATCH (-12)    /* peer: certificate not for the expected server name */
-#define DTLS_ERR_BAD_CERT (-13)         /* peer: other certificate problem */
-#define DTLS_ERR_HANDSHAKE_TIMEOUT (-14)/* environment: no answer before the handshake deadline */
-#define DTLS_ERR_PEER_CLOSED (-15)      /* peer: close_notify received */
-#define DTLS_ERR_FATAL_ALERT (-16)      /* peer: fatal alert (number in dtls_session_error) */
-#define DTLS_ERR_SESSION_LIMIT (-17)    /* environment: server has no room for another peer */
-#define DTLS_ERR_NO_SHARED_CIPHER (-18) /* peer: no cipher suite in common */
-#define DTLS_ERR_PROTOCOL (-19)         /* peer: malformed or unexpected handshake message */
-#define DTLS_ERR_UNAVAILABLE (-20)      /* caller: feature not available with this mbedtls */
-#define DTLS_ERR_SESSION_INVALID (-21)  /* caller: saved session unusable (other library/config) */
-#define DTLS_ERR_CLOSED (-22)           /* caller: session is closed or failed */
-#define DTLS_ERR_UNKNOWN_PEER (-23)     /* caller: server has no session for that peer */
-#define DTLS_ERR_IDLE_TIMEOUT (-24)     /* environment: server dropped an idle session */
-#define DTLS_ERR_INTERNAL (-25)         /* internal: unexpected mbedtls error */
-
-/** [in] err: a DTLS_ERR_* code. Returns its stable string ("dtls.bad_psk"); never NULL. */
-const char *dtls_error_code(int err);
-/** [in] err. Returns "peer", "caller", "environment" or "internal". */
-const char *dtls_error_fault(int err);
 
 /* ---- entropy hook ---- */
 /** Fills out[0..len) with secure random bytes; returns 0 or non-zero on failure. */

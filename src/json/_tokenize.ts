@@ -8,11 +8,12 @@
  * - size: members of an object, elements of an array, 1 for a key, 0 for a scalar;
  * - parent: the enclosing array, or the key for an object member's value, or -1 for the root.
  *
- * Theory of operation: `state` says what may come next; whitespace is skipped before every byte;
- * the open containers form a chain through `parent`, so no stack is needed. Reaching the end of the
- * input anywhere but after the complete top-level value is `json.truncated`, so every proper prefix
- * of a valid document is either itself valid (`12` of `123`) or truncated: a caller can tell "wait
- * for more bytes" from "reject" (RFC 8259 section 2 to 8).
+ * Theory of operation: the state says what may come next, and ACTIONS, a state x character-class table
+ * (below, one row per state), says what the next byte does there; whitespace is skipped before every byte.
+ * The open containers form a chain through `parent`, so no stack is needed. Reaching the end of the input
+ * anywhere but after the complete top-level value is `json.truncated`, so every proper prefix of a valid
+ * document is either itself valid (`12` of `123`) or truncated: a caller can tell "wait for more bytes"
+ * from "reject" (RFC 8259 section 2 to 8). Strings, numbers and literals are scanned by _scan.ts.
  */
 import { JsonError } from "./errors.js";
 import { fail, scanLiteral, scanNumber, scanString } from "./_scan.js";
@@ -31,14 +32,80 @@ export const F_END = 2;
 export const F_SIZE = 3;
 export const F_PARENT = 4;
 
-const ST_VALUE = 0; // top level, or after ':'
-const ST_VALUE_OR_CLOSE = 1; // after '['
-const ST_VALUE_AFTER_COMMA = 2; // after ',' in an array
-const ST_KEY_OR_CLOSE = 3; // after '{'
-const ST_KEY_AFTER_COMMA = 4; // after ',' in an object
-const ST_COLON = 5;
-const ST_NEXT = 6; // after a member or element: ',' or the closing bracket
-const ST_DONE = 7;
+// Character classes (RFC 8259 section 2: structural characters and whitespace; the first byte of a value).
+const C_WS = 0; // space, tab, line feed, carriage return
+const C_LBRACE = 1;
+const C_RBRACE = 2;
+const C_LBRACKET = 3;
+const C_RBRACKET = 4;
+const C_COLON = 5;
+const C_COMMA = 6;
+const C_QUOTE = 7;
+const C_NUMBER = 8; // '-' and the digits
+const C_T = 9;
+const C_F = 10;
+const C_N = 11;
+const C_OTHER = 12;
+const CLASSES = 13;
+
+/** The class of every byte value. */
+const CLASS = new Uint8Array(256).fill(C_OTHER);
+CLASS[0x20] = CLASS[0x09] = CLASS[0x0a] = CLASS[0x0d] = C_WS;
+CLASS[0x7b] = C_LBRACE;
+CLASS[0x7d] = C_RBRACE;
+CLASS[0x5b] = C_LBRACKET;
+CLASS[0x5d] = C_RBRACKET;
+CLASS[0x3a] = C_COLON;
+CLASS[0x2c] = C_COMMA;
+CLASS[0x22] = C_QUOTE;
+CLASS[0x2d] = C_NUMBER;
+for (let d = 0x30; d <= 0x39; d++) CLASS[d] = C_NUMBER;
+CLASS[0x74] = C_T;
+CLASS[0x66] = C_F;
+CLASS[0x6e] = C_N;
+
+// Actions. A value (STR..BADV) takes a token first: BADV is a byte that starts no value where one must
+// come, reported after the pool check as the if-cascade before this table did.
+const BAD = 0; // json.unexpected_byte
+const TRC = 1; // json.trailing_comma
+const TRD = 2; // json.trailing_data
+const KEY = 3; // a member's name; then COLON
+const COL = 4; // ':'
+const COM = 5; // ',' after a member or an element
+const CLO = 6; // the closing bracket of the open container
+const STR = 7; // values from here on
+const NUM = 8;
+const TRU = 9;
+const FAL = 10;
+const NUL = 11;
+const OBJ = 12;
+const ARR = 13;
+const BADV = 14;
+
+// States, each the offset of its row in ACTIONS.
+const S_VALUE = 0 * CLASSES; // top level, or after ':'
+const S_VALUE_OR_CLOSE = 1 * CLASSES; // after '['
+const S_VALUE_AFTER_COMMA = 2 * CLASSES; // after ',' in an array
+const S_KEY_OR_CLOSE = 3 * CLASSES; // after '{'
+const S_KEY_AFTER_COMMA = 4 * CLASSES; // after ',' in an object
+const S_COLON = 5 * CLASSES; // after a key
+const S_NEXT_MEMBER = 6 * CLASSES; // after a member's value: ',' or '}'
+const S_NEXT_ELEMENT = 7 * CLASSES; // after an element: ',' or ']'
+const S_DONE = 8 * CLASSES; // after the top-level value
+
+// prettier-ignore
+const ACTIONS = Uint8Array.from([
+  //                    ws   {    }    [    ]    :    ,    "    num  t    f    n    other
+  /* VALUE          */  BAD, OBJ, BADV, ARR, BAD, BADV, BADV, STR, NUM, TRU, FAL, NUL, BADV,
+  /* VALUE_OR_CLOSE */  BAD, OBJ, BADV, ARR, CLO, BADV, BADV, STR, NUM, TRU, FAL, NUL, BADV,
+  /* VALUE_AFTER_,  */  BAD, OBJ, BADV, ARR, TRC, BADV, BADV, STR, NUM, TRU, FAL, NUL, BADV,
+  /* KEY_OR_CLOSE   */  BAD, BAD, CLO, BAD, BAD, BAD, BAD, KEY, BAD, BAD, BAD, BAD, BAD,
+  /* KEY_AFTER_,    */  BAD, BAD, TRC, BAD, BAD, BAD, BAD, KEY, BAD, BAD, BAD, BAD, BAD,
+  /* COLON          */  BAD, BAD, BAD, BAD, BAD, COL, BAD, BAD, BAD, BAD, BAD, BAD, BAD,
+  /* NEXT_MEMBER    */  BAD, BAD, CLO, BAD, BAD, BAD, COM, BAD, BAD, BAD, BAD, BAD, BAD,
+  /* NEXT_ELEMENT   */  BAD, BAD, BAD, BAD, CLO, BAD, COM, BAD, BAD, BAD, BAD, BAD, BAD,
+  /* DONE           */  BAD, TRD, TRD, TRD, TRD, TRD, TRD, TRD, TRD, TRD, TRD, TRD, TRD,
+]);
 
 const LITERAL_TRUE = [0x74, 0x72, 0x75, 0x65];
 const LITERAL_FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
@@ -51,104 +118,101 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
   let count = 0;
   let parent = -1;
   let depth = 0;
-  let state = ST_VALUE;
+  let state = S_VALUE;
   for (;;) {
-    let c = 0;
-    while (pos < len) {
-      c = input[pos]!;
-      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
-      else break;
-    }
+    let cls = C_WS;
+    while (pos < len && (cls = CLASS[input[pos]!]!) === C_WS) pos++;
     if (pos >= len) {
-      if (state === ST_DONE) return count;
+      if (state === S_DONE) return count;
       fail("json.truncated", pos);
     }
-    if (state === ST_DONE) fail("json.trailing_data", pos);
-    if (state === ST_COLON) {
-      if (c !== 0x3a) fail("json.unexpected_byte", pos);
-      pos++;
-      state = ST_VALUE;
-      continue;
-    }
-    if (state === ST_NEXT) {
-      const ptype = t[parent * FIELDS + F_TYPE];
-      if (c === 0x2c) {
-        pos++;
-        state = ptype === T_OBJECT ? ST_KEY_AFTER_COMMA : ST_VALUE_AFTER_COMMA;
-        continue;
-      }
-      if (!((c === 0x7d && ptype === T_OBJECT) || (c === 0x5d && ptype === T_ARRAY))) fail("json.unexpected_byte", pos);
-    } else if (state === ST_KEY_OR_CLOSE || state === ST_KEY_AFTER_COMMA) {
-      if (c === 0x22) {
-        if (count >= capacity) tooMany(pos);
-        const k = count++ * FIELDS;
-        const end = scanString(input, pos + 1, len);
-        t[k + F_TYPE] = T_STRING;
-        t[k + F_START] = pos + 1;
-        t[k + F_END] = end;
-        t[k + F_SIZE] = 1;
-        t[k + F_PARENT] = parent;
-        t[parent * FIELDS + F_SIZE]!++;
-        parent = k / FIELDS;
-        pos = end + 1;
-        state = ST_COLON;
-        continue;
-      }
-      if (c !== 0x7d) fail("json.unexpected_byte", pos);
-      if (state === ST_KEY_AFTER_COMMA) fail("json.trailing_comma", pos);
-    } else if (c === 0x5d) {
-      if (state === ST_VALUE_AFTER_COMMA) fail("json.trailing_comma", pos);
-      if (state !== ST_VALUE_OR_CLOSE) fail("json.unexpected_byte", pos);
-    } else {
-      // A value: state is ST_VALUE, ST_VALUE_OR_CLOSE or ST_VALUE_AFTER_COMMA.
+    const action = ACTIONS[state + cls]!;
+    if (action >= STR) {
       if (count >= capacity) tooMany(pos);
       const v = count++ * FIELDS;
       t[v + F_START] = pos;
       t[v + F_SIZE] = 0;
       t[v + F_PARENT] = parent;
-      if (parent >= 0 && t[parent * FIELDS + F_TYPE] === T_ARRAY) t[parent * FIELDS + F_SIZE]!++;
-      if (c === 0x7b || c === 0x5b) {
-        if (++depth > maxDepth) throw new JsonError("json.too_deep", pos, `nesting deeper than ${maxDepth}`);
-        t[v + F_TYPE] = c === 0x7b ? T_OBJECT : T_ARRAY;
-        t[v + F_END] = -1;
-        parent = v / FIELDS;
-        pos++;
-        state = c === 0x7b ? ST_KEY_OR_CLOSE : ST_VALUE_OR_CLOSE;
-        continue;
-      }
-      if (c === 0x22) {
+      // In S_VALUE the parent is a key or none; in the other value states it is an array.
+      const inArray = state !== S_VALUE;
+      if (inArray) t[parent * FIELDS + F_SIZE]!++;
+      if (action === STR) {
         const end = scanString(input, pos + 1, len);
         t[v + F_TYPE] = T_STRING;
         t[v + F_START] = pos + 1;
         pos = end + 1;
         t[v + F_END] = end;
-      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      } else if (action === NUM) {
         t[v + F_TYPE] = T_NUMBER;
         pos = scanNumber(input, pos, len);
         t[v + F_END] = pos;
-      } else if (c === 0x74) {
+      } else if (action === OBJ || action === ARR) {
+        if (++depth > maxDepth) throw new JsonError("json.too_deep", pos, `nesting deeper than ${maxDepth}`);
+        t[v + F_TYPE] = action === OBJ ? T_OBJECT : T_ARRAY;
+        t[v + F_END] = -1;
+        parent = v / FIELDS;
+        pos++;
+        state = action === OBJ ? S_KEY_OR_CLOSE : S_VALUE_OR_CLOSE;
+        continue;
+      } else if (action === TRU) {
         t[v + F_TYPE] = T_TRUE;
         pos = t[v + F_END] = scanLiteral(input, pos, len, LITERAL_TRUE);
-      } else if (c === 0x66) {
+      } else if (action === FAL) {
         t[v + F_TYPE] = T_FALSE;
         pos = t[v + F_END] = scanLiteral(input, pos, len, LITERAL_FALSE);
-      } else if (c === 0x6e) {
+      } else if (action === NUL) {
         t[v + F_TYPE] = T_NULL;
         pos = t[v + F_END] = scanLiteral(input, pos, len, LITERAL_NULL);
       } else {
         fail("json.unexpected_byte", pos);
       }
-      if (parent >= 0 && t[parent * FIELDS + F_TYPE] === T_STRING) parent = t[parent * FIELDS + F_PARENT]!;
-      state = parent < 0 ? ST_DONE : ST_NEXT;
+      if (inArray) state = S_NEXT_ELEMENT;
+      else if (parent < 0) state = S_DONE;
+      else {
+        parent = t[parent * FIELDS + F_PARENT]!; // from the key to its object
+        state = S_NEXT_MEMBER;
+      }
       continue;
     }
-    // Closing bracket of `parent` at `pos`.
-    t[parent * FIELDS + F_END] = pos + 1;
-    pos++;
-    depth--;
-    parent = t[parent * FIELDS + F_PARENT]!;
-    if (parent >= 0 && t[parent * FIELDS + F_TYPE] === T_STRING) parent = t[parent * FIELDS + F_PARENT]!;
-    state = parent < 0 ? ST_DONE : ST_NEXT;
+    if (action === KEY) {
+      if (count >= capacity) tooMany(pos);
+      const k = count++ * FIELDS;
+      const end = scanString(input, pos + 1, len);
+      t[k + F_TYPE] = T_STRING;
+      t[k + F_START] = pos + 1;
+      t[k + F_END] = end;
+      t[k + F_SIZE] = 1;
+      t[k + F_PARENT] = parent;
+      t[parent * FIELDS + F_SIZE]!++;
+      parent = k / FIELDS;
+      pos = end + 1;
+      state = S_COLON;
+      continue;
+    }
+    if (action === COL) {
+      pos++;
+      state = S_VALUE;
+      continue;
+    }
+    if (action === COM) {
+      pos++;
+      state = state === S_NEXT_MEMBER ? S_KEY_AFTER_COMMA : S_VALUE_AFTER_COMMA;
+      continue;
+    }
+    if (action === CLO) {
+      // Closing bracket of `parent` at `pos`.
+      t[parent * FIELDS + F_END] = pos + 1;
+      pos++;
+      depth--;
+      parent = t[parent * FIELDS + F_PARENT]!;
+      if (parent < 0) state = S_DONE;
+      else if (t[parent * FIELDS + F_TYPE] === T_STRING) {
+        parent = t[parent * FIELDS + F_PARENT]!; // from the key to its object
+        state = S_NEXT_MEMBER;
+      } else state = S_NEXT_ELEMENT;
+      continue;
+    }
+    fail(action === TRC ? "json.trailing_comma" : action === TRD ? "json.trailing_data" : "json.unexpected_byte", pos);
   }
 }
 

@@ -22,9 +22,18 @@
 
 #define CALL(env, expr) do { if ((expr) != napi_ok) return NULL; } while (0)
 
+/* Throws a TypeError for an argument the binding refused; its fault, like every code's, is the core table's. */
 static napi_value _throw_plain(napi_env env, const char *code, const char *msg)
 {
-    napi_throw_type_error(env, code, msg);
+    napi_value e, c, m, fault;
+    if (napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &c) != napi_ok ||
+        napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &m) != napi_ok || napi_create_type_error(env, c, m, &e) != napi_ok) {
+        napi_throw_type_error(env, code, msg);
+        return NULL;
+    }
+    napi_create_string_utf8(env, dtls_error_fault_of(code), NAPI_AUTO_LENGTH, &fault);
+    napi_set_named_property(env, e, "fault", fault);
+    napi_throw(env, e);
     return NULL;
 }
 

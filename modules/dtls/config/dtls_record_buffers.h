@@ -10,7 +10,7 @@
  * copies back into the input buffer: the peer's Certificate message (12-byte header + a P-256 leaf and
  * intermediate, ~0.5 KB each). 1152 is RFC 7252 4.6's bound for a CoAP message (a 1024-byte payload) when the
  * path MTU is unknown, assumed 1280: a peer that keeps to it is always read; a bigger datagram is dropped by
- * _bio_recv (counted in dtls_session_stats) and the CoAP exchange times out. 1440 (every datagram of a
+ * dtls_bio_recv (counted in dtls_session_stats) and the CoAP exchange times out. 1440 (every datagram of a
  * 1500-byte link) costs 288 bytes more per session.
  * OUT: our largest handshake message (ClientHello with a session ticket, our own certificate if any; mbedtls
  * writes a whole message before fragmenting it to the MTU) and one plaintext datagram (dtls_session_write; CoAP

@@ -1,7 +1,7 @@
 #!/bin/sh
 # compile-check.sh <mbedtls-dir> [<tf-psa-crypto-dir>]
 #
-# Compiles every C file of the repository that includes mbedtls headers (modules/dtls/dtls_session.c,
+# Compiles every C file of the repository that includes mbedtls headers (modules/dtls/*.c,
 # modules/dtls/xs/dtls_xs.c, modules/digest/token_digest.c, modules/digest/xs/token_digest_xs.c) and the C
 # test drivers against one mbedtls tree, with -Wall -Wextra -Werror; when that tree's static libraries are
 # found, also links dtls_selftest and token_digest_selftest against them and runs both (under valgrind when
@@ -86,9 +86,12 @@ step() { # step <label> <command...>
 
 D=$ROOT/modules/dtls
 G=$ROOT/modules/digest
+D_SRCS=$(ls "$D"/*.c) # every C file of modules/dtls
 # shellcheck disable=SC2086 # flag lists are word-split on purpose
 {
-step "compile modules/dtls/dtls_session.c" $CC -fsyntax-only $CFLAGS $EXTRA_CFLAGS $MB_INC -I$D $D/dtls_session.c
+for f in "$D"/*.c; do
+    step "compile modules/dtls/${f##*/}" $CC -fsyntax-only $CFLAGS $EXTRA_CFLAGS $MB_INC -I$D "$f"
+done
 step "compile modules/digest/token_digest.c" $CC -fsyntax-only $CFLAGS $EXTRA_CFLAGS $MB_INC -I$G -I$D $G/token_digest.c
 step "compile modules/dtls/test/dtls_selftest.c" $CC -fsyntax-only $CFLAGS $EXTRA_CFLAGS $MB_INC -I$D $D/test/dtls_selftest.c
 step "compile modules/dtls/test/dtls_heapbench.c" $CC -fsyntax-only $CFLAGS $EXTRA_CFLAGS $MB_INC -I$D $D/test/dtls_heapbench.c
@@ -131,10 +134,10 @@ else
     # shellcheck disable=SC2086
     rm -f "$OUT/dtls_selftest" "$OUT/token_digest_selftest"
     {
-    step "link dtls_selftest" $CC $CFLAGS $EXTRA_CFLAGS $MB_INC -I$D -o $OUT/dtls_selftest $D/test/dtls_selftest.c $D/dtls_session.c $LIBS
+    step "link dtls_selftest" $CC $CFLAGS $EXTRA_CFLAGS -DDTLS_CHECK_TRANSITIONS $MB_INC -I$D -o $OUT/dtls_selftest $D/test/dtls_selftest.c $D_SRCS $LIBS
     [ -x "$OUT/dtls_selftest" ] && step "run dtls_selftest" $RUN $OUT/dtls_selftest
     step "link token_digest_selftest" $CC $CFLAGS $EXTRA_CFLAGS $MB_INC -I$G -I$D -o $OUT/token_digest_selftest \
-        $G/test/token_digest_selftest.c $G/token_digest.c $D/dtls_session.c $LIBS
+        $G/test/token_digest_selftest.c $G/token_digest.c $D_SRCS $LIBS
     [ -x "$OUT/token_digest_selftest" ] && step "run token_digest_selftest" $RUN $OUT/token_digest_selftest
     }
 fi

@@ -410,24 +410,12 @@ void xs_dtls_server_free(xsMachine* the)
 	}
 }
 
-/* Fault ("peer", "caller", ...) of a code string produced by this binding. */
+/* Fault ("peer", "caller", ...) of a code string produced by this binding: the core's table says. */
 void xs_dtls_error_fault(xsMachine* the)
 {
-	static const int codes[] = { DTLS_ERR_ARGUMENT, DTLS_ERR_NO_MEMORY, DTLS_ERR_STATE, DTLS_ERR_BUFFER_TOO_SMALL,
-		DTLS_ERR_TOO_BIG, DTLS_ERR_ENTROPY, DTLS_ERR_CONFIG, DTLS_ERR_BAD_PSK, DTLS_ERR_UNKNOWN_IDENTITY,
-		DTLS_ERR_UNTRUSTED_CERT, DTLS_ERR_EXPIRED_CERT, DTLS_ERR_NAME_MISMATCH, DTLS_ERR_BAD_CERT,
-		DTLS_ERR_HANDSHAKE_TIMEOUT, DTLS_ERR_PEER_CLOSED, DTLS_ERR_FATAL_ALERT, DTLS_ERR_SESSION_LIMIT,
-		DTLS_ERR_NO_SHARED_CIPHER, DTLS_ERR_PROTOCOL, DTLS_ERR_UNAVAILABLE, DTLS_ERR_SESSION_INVALID,
-		DTLS_ERR_CLOSED, DTLS_ERR_UNKNOWN_PEER, DTLS_ERR_IDLE_TIMEOUT, DTLS_ERR_INTERNAL };
 	char code[48];
 	if (xsmcArgc < 1)
 		xsTypeError("code required");
 	xsmcToStringBuffer(xsArg(0), code, sizeof code);
-	for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
-		if (strcmp(dtls_error_code(codes[i]), code) == 0) {
-			xsmcSetString(xsResult, (char *)dtls_error_fault(codes[i]));
-			return;
-		}
-	}
-	xsmcSetString(xsResult, "internal");
+	xsmcSetString(xsResult, (char *)dtls_error_fault_of(code));
 }
