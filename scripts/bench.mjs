@@ -41,6 +41,8 @@ async function main() {
   buildTs({ quiet: true });
   const benches = [
     ...listFiles(join(root, "build", "bench", "xs"), (p) => p.endsWith(".bench.js")).map((f) => ({ f, host: "xs" })),
+    // hosts/moddable on the XS test host (compiled by tsconfig.moddable.json)
+    ...listFiles(join(root, "build", "bench", "moddable"), (p) => p.endsWith(".bench.js")).map((f) => ({ f, host: "xs" })),
     ...listFiles(join(root, "build", "bench", "node"), (p) => p.endsWith(".bench.js")).map((f) => ({ f, host: "node" })),
   ].filter((b) => selected(b.f));
   const rows = [];
