@@ -111,7 +111,10 @@ export class CoapServerEngine {
   readonly #blocks = new Map<string, CachedAnswer>();
   readonly #transmits: ServerTransmit[] = [];
   readonly #events: ServerRequest[] = [];
+  /** Request ids handed to the application (respond(id, ...)). */
   #nextId = 1;
+  /** Message IDs of NON responses: a counter of their own, so they repeat only after 65,536 responses. */
+  #nonMessageId = 0;
   #etag = 0;
 
   constructor(options: ServerOptions = {}) {
@@ -286,7 +289,7 @@ export class CoapServerEngine {
 
   #reply(p: Pending, a: { code: number; payload?: Uint8Array }, options: readonly OptionValue[], now: number): void {
     const type = p.type === MessageType.CON ? MessageType.ACK : MessageType.NON;
-    const messageId = p.type === MessageType.CON ? p.messageId : this.#nextId++ & 0xffff;
+    const messageId = p.type === MessageType.CON ? p.messageId : (this.#nonMessageId = (this.#nonMessageId + 1) & 0xffff);
     const bytes = this.#send(p.peer, {
       type,
       code: a.code,

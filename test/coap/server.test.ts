@@ -1,4 +1,4 @@
-import { test, assert } from "../harness/index.js";
+import { test, assert, onNode } from "../harness/index.js";
 import {
   CoapServerEngine,
   MessageType,
@@ -157,4 +157,30 @@ test("CoapServerEngine answers a NON request with a NON response", () => {
   const [reply] = sent(server);
   assert.equal(reply!.m.type, MessageType.NON);
   assert.bytesEqual(reply!.m.token, [1, 2, 11]);
+});
+
+test("CoapServerEngine: NON responses carry message IDs of their own, unique over a 16-bit cycle, never the request's", () => {
+  // The whole cycle on Node; on XS (~0.4 ms a response) past 32,768, where IDs shared with request ids repeated.
+  const responses = onNode ? 0x10000 : 33_000;
+  const server = new CoapServerEngine();
+  const seen = new Uint8Array(0x10000 / 8); // a bitmap: a Set of 65,536 numbers would not fit the XS test heap
+  let distinct = 0;
+  // Every request has message ID 11: a server that echoed it, or reused its own, would repeat at once.
+  for (let i = 0; i < 0x10000; i++) {
+    server.handleDatagram(
+      request(11 + ((i & 1) << 8), { type: MessageType.NON, path: `p${i & 0xff}` }),
+      { ...PEER, port: 40000 + (i % 300) },
+      i * 200,
+    );
+    const ev = server.pollEvent();
+    assert.ok(ev, `request ${i} delivered`);
+    server.respond(ev.id, { code: CREATED }, i * 200);
+    const [reply] = sent(server);
+    assert.equal(reply!.m.type, MessageType.NON);
+    const id = reply!.m.messageId;
+    if ((seen[id >> 3]! & (1 << (id & 7))) !== 0) assert.fail(`NON message ID ${id} repeated after ${i} responses`);
+    seen[id >> 3]! |= 1 << (id & 7);
+    distinct++;
+  }
+  assert.equal(distinct, responses);
 });
