@@ -242,9 +242,15 @@ test("after the provider restarts, the client notices and handshakes again on it
     const second = await withRetry(() => startIdpOnPort(port));
     try {
       // The old session is dead: the first request goes unanswered and resets the link.
-      await conn.introspector.introspect(second.valid).catch((e: unknown) => assert.equal((e as IdpError).code, "idp.unavailable"));
+      await assert.rejects(
+        conn.introspector.introspect(second.valid),
+        { code: "idp.unavailable" },
+        "the old session's request goes unanswered",
+      );
+      assert.equal(conn.link.connections, 1, "still the first session: nothing answered it");
       const again = await conn.introspector.introspect(second.valid);
       assert.equal(again.active, true, "the new session works");
+      assert.equal(conn.link.connections, 2, "after a new handshake");
     } finally {
       await second.close();
     }
