@@ -22,7 +22,7 @@ import { ArgumentError, IdpgateError } from "../errors.js";
 import { charCodeAt } from "../json/index.js";
 import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector } from "../idp/index.js";
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
-import { digestKey, TokenCache, type CacheEntry } from "./cache.js";
+import { digestKey, TokenCache } from "./cache.js";
 import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
 import { decide, MutableDecision, type Decision, type Requirements } from "./policy.js";
 import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
@@ -128,14 +128,15 @@ export class Verifier {
       return true;
     }
     this.#digest.digest(token, this.#d);
-    const e = this.#cache.get(this.#d);
+    const cache = this.#cache;
+    const i = cache.get(this.#d);
     const now = this.#clock.now();
-    if (e !== undefined && e.claims !== undefined && now < e.freshUntil) {
+    if (i >= 0 && now < cache.times[2 * i]!) {
       this.#counters.hits++;
-      decide(e.claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+      decide(cache.claims[i]!, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
       return true;
     }
-    if (e !== undefined && now >= e.staleUntil) this.#cache.delete(e);
+    if (i >= 0 && now >= cache.times[2 * i + 1]!) cache.delete(i);
     this.#counters.misses++;
     return false;
   }
@@ -176,10 +177,11 @@ export class Verifier {
       d[2] = w2;
       d[3] = w3;
       d[0] = key % 4294967296;
-      const e = this.#cache.get(d);
-      if (e !== undefined && e.claims !== undefined && e.claims.active && this.#clock.now() < e.staleUntil) {
+      const i = this.#cache.get(d);
+      const claims = i < 0 ? undefined : this.#cache.claims[i];
+      if (claims !== undefined && claims.active && this.#clock.now() < this.#cache.times[2 * i + 1]!) {
         this.#counters.staleServed++;
-        decide(e.claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+        decide(claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
         return out;
       }
     }
@@ -205,9 +207,9 @@ export class Verifier {
     if (flight !== undefined && flight.w1 === this.#d[1] && flight.w2 === this.#d[2] && flight.w3 === this.#d[3]) {
       flight.cancelled = true;
     }
-    const e = this.#cache.get(this.#d);
-    if (e === undefined) return false;
-    this.#cache.delete(e);
+    const i = this.#cache.get(this.#d);
+    if (i < 0) return false;
+    this.#cache.delete(i);
     return true;
   }
 
@@ -249,7 +251,7 @@ export class Verifier {
     }
   }
 
-  #store(d: Uint32Array, claims: IntrospectionClaims, started: number): CacheEntry | undefined {
+  #store(d: Uint32Array, claims: IntrospectionClaims, started: number): number {
     let ttl = claims.active ? this.#maxTtl : this.#negativeTtl;
     const wall = this.#wall?.now();
     if (claims.active && wall !== undefined && claims.exp !== undefined) {
@@ -259,7 +261,7 @@ export class Verifier {
     // Expired (or within the skew of it) by our clock: keep the claims briefly anyway, so that retries
     // of that token are answered "expired" from the cache instead of hammering the provider.
     if (!(ttl > 0)) ttl = this.#negativeTtl;
-    if (!(ttl > 0)) return undefined;
+    if (!(ttl > 0)) return -1;
     const freshUntil = started + ttl;
     return this.#cache.put(d, claims, freshUntil, claims.active ? freshUntil + this.#staleIfError : freshUntil);
   }
