@@ -19,7 +19,6 @@
  * monotonic `maxTtlMs` bounds the cache. Inactive answers are cached `negativeTtlMs`.
  */
 import { ArgumentError, IdpgateError } from "../errors.js";
-import { charCodeAt } from "../json/index.js";
 import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector } from "../idp/index.js";
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
 import { digestKey, TokenCache } from "./cache.js";
@@ -73,6 +72,7 @@ class Flight {
 }
 
 const NO_REQUIREMENTS: Requirements = {};
+const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
 
 export class Verifier {
   readonly #introspector: Introspector;
@@ -122,8 +122,9 @@ export class Verifier {
    * decision (a fresh hit, or a malformed token), false on a miss (then call `verify`). Allocates nothing.
    */
   verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
-    // Length checks through charCodeAt (NaN past the end): `token.length` would box the string on XS.
-    if (typeof token !== "string" || isNaN(charCodeAt.call(token, 0)) || !isNaN(charCodeAt.call(token, this.#maxTokenLength))) {
+    // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
+    const n = typeof token === "string" ? lastIndexOf.call(token, "") : 0;
+    if (!(n > 0 && n <= this.#maxTokenLength)) {
       out.deny("malformed");
       return true;
     }
