@@ -15,6 +15,7 @@
  * This is a 64-bit build: chunks that hold slots (arrays, Map tables) are about twice a device's.
  */
 import { gc, isXsHost, memory, print, type XsMemory } from "../../hosts/xs/js/host.js";
+import { seededRandom } from "./_random.js";
 
 const SECTION = "XS memory breakdown";
 const SLOT_BYTES_ESP32 = 16;
@@ -73,15 +74,7 @@ class FakeLink {
 
 const clock = { t: 0, now: (): number => clock.t };
 const timers = { schedule: (): { cancel(): void } => ({ cancel(): void {} }) };
-let seed = 0x2545f491;
-const random = {
-  fill(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      bytes[i] = seed >>> 24;
-    }
-  },
-};
+const random = seededRandom(0x2545f491);
 
 async function main(): Promise<void> {
   // Loaded code, group by group (each row: what that import added that earlier ones had not loaded).
@@ -185,45 +178,32 @@ async function main(): Promise<void> {
     for (let k = 0; k < CACHE_ENTRIES; k++) await state.verifier.verify(`tok-${"Qx7".repeat(30)}-${k}`, { scope: "tenant.demo" });
     if (state.verifier.stats().cacheSize !== CACHE_ENTRIES) throw new Error("cache not full");
   };
-  const empty = (await held("Verifier, empty (16 entries, native digest, rate limits; its mapper counted above)", () => filled(""), {
-    part: "verifier",
-  })) as {
+  const empty = (await held(
+    "Verifier, empty (its 16-entry cache table preallocated, native digest, rate limits; its mapper counted above)",
+    () => filled(""),
+    {
+      part: "verifier",
+    },
+  )) as {
     verifier: InstanceType<typeof v.Verifier>;
   };
-  live(before);
-  await full(empty);
-  live(after);
-  const perEntry = (after.chunks - before.chunks) / CACHE_ENTRIES;
-  const slotsPerEntry = (after.slots - before.slots) / CACHE_ENTRIES;
-  row(
-    `Verifier cache, ${CACHE_ENTRIES} entries (the provider's answers: sub, scope, iss, exp)`,
-    after.chunks - before.chunks,
-    after.slots - before.slots,
-    {
+  const fillRow = async (name: string, state: { verifier: InstanceType<typeof v.Verifier> }): Promise<void> => {
+    live(before);
+    await full(state);
+    live(after);
+    const chunkBytes = (after.chunks - before.chunks) / CACHE_ENTRIES;
+    const slots = (after.slots - before.slots) / CACHE_ENTRIES;
+    row(name, after.chunks - before.chunks, after.slots - before.slots, {
       part: "verifier",
-      perEntryChunkBytes: perEntry,
-      perEntrySlots: slotsPerEntry,
-      perEntryEstBytes: perEntry + slotsPerEntry * SLOT_BYTES_ESP32,
-    },
-  );
+      perEntryChunkBytes: chunkBytes,
+      perEntrySlots: slots,
+      perEntryEstBytes: chunkBytes + slots * SLOT_BYTES_ESP32,
+    });
+  };
+  await fillRow(`Verifier cache, ${CACHE_ENTRIES} entries filled (claims of the provider's answers: sub, scope, iss, exp)`, empty);
   const unknown = (await filled(',"client_id":"bench.client"')) as { verifier: InstanceType<typeof v.Verifier> };
   keep.push(unknown);
-  live(before);
-  await full(unknown);
-  live(after);
-  const uPerEntry = (after.chunks - before.chunks) / CACHE_ENTRIES;
-  const uSlotsPerEntry = (after.slots - before.slots) / CACHE_ENTRIES;
-  row(
-    `Verifier cache, ${CACHE_ENTRIES} entries, answers with one unknown claim`,
-    after.chunks - before.chunks,
-    after.slots - before.slots,
-    {
-      part: "verifier",
-      perEntryChunkBytes: uPerEntry,
-      perEntrySlots: uSlotsPerEntry,
-      perEntryEstBytes: uPerEntry + uSlotsPerEntry * SLOT_BYTES_ESP32,
-    },
-  );
+  await fillRow(`Verifier cache, ${CACHE_ENTRIES} entries filled, answers with one unknown claim`, unknown);
 
   await held(
     "TokenVerifier (XS), whole chain before the first verification (link not yet opened)",
