@@ -15,7 +15,7 @@
  * This is a 64-bit build: chunks that hold slots (arrays, Map tables) are about twice a device's.
  */
 import { gc, isXsHost, memory, print, type XsMemory } from "../../hosts/xs/js/host.js";
-import { seededRandom } from "./_random.js";
+import { clock, FakeLink, seededRandom, timers } from "./_fakes.js";
 
 const SECTION = "XS memory breakdown";
 const SLOT_BYTES_ESP32 = 16;
@@ -58,22 +58,6 @@ interface ModdableGlue {
   readonly TokenVerifier: new (o: { url: string; psk: { identity: string; key: string }; cacheEntries: number }) => object;
 }
 
-class FakeLink {
-  readonly maxDatagramSize = 1152;
-  receiver: ((data: Uint8Array, from: { address: string; port: number }) => void) | undefined;
-  sent = 0;
-  send(): void {
-    this.sent++;
-  }
-  onDatagram(r: (data: Uint8Array, from: { address: string; port: number }) => void): void {
-    this.receiver = r;
-  }
-  onError(): void {}
-  close(): void {}
-}
-
-const clock = { t: 0, now: (): number => clock.t };
-const timers = { schedule: (): { cancel(): void } => ({ cancel(): void {} }) };
 const random = seededRandom(0x2545f491);
 
 async function main(): Promise<void> {

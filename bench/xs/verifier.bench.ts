@@ -17,7 +17,7 @@
 import { utf8Encode } from "../../src/json/index.js";
 import { AnswerMapper, encodeIntrospectionRequest, IntrospectionClaims, type Introspector } from "../../src/idp/index.js";
 import { decide, MutableDecision, SipHashTokenDigest, Verifier } from "../../src/verifier/index.js";
-import { seededRandom } from "./_random.js";
+import { seededRandom } from "./_fakes.js";
 import { gc, isXsHost, memory, meter, print, resetMeter, resetPeaks, type XsMemory } from "../../hosts/xs/js/host.js";
 
 const onXs = isXsHost();
