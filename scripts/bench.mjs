@@ -2,7 +2,9 @@
 // `npm run bench`: runs every benchmark (bench/xs/*.bench.ts on the XS test host, bench/node/*.bench.ts on
 // Node), collects their `BENCH {json}` lines and writes bench/report.md, one table per section.
 // Usage: node scripts/bench.mjs [substring ...]
-import { writeFileSync } from "node:fs";
+// With substrings, only the matching benchmarks run and only their sections are replaced: the report's other
+// sections stay as they were. The hand-written part at the end (from NOTES_HEADING on) is always kept.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cpus } from "node:os";
 import { root, say, capture, listFiles } from "./lib.mjs";
@@ -10,6 +12,20 @@ import { setupAll } from "./setup.mjs";
 import { buildTs } from "./build.mjs";
 
 const XS_HOST = join(root, "hosts", "xs", "out", "idpgate-xs");
+const REPORT = join(root, "bench", "report.md");
+const NOTES_HEADING = "## Notes (kept by npm run bench)";
+
+/** The existing report's tables by section ("## name" to the next heading), and its notes. */
+function previousReport() {
+  const text = existsSync(REPORT) ? readFileSync(REPORT, "utf8") : "";
+  const at = text.indexOf(NOTES_HEADING);
+  const notes = at < 0 ? "" : text.slice(at);
+  const sections = new Map();
+  for (const part of (at < 0 ? text : text.slice(0, at)).split(/^(?=## )/m).slice(1)) {
+    sections.set(part.slice(3, part.indexOf("\n")), part.trimEnd());
+  }
+  return { sections, notes };
+}
 const filters = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 const selected = (path) => filters.length === 0 || filters.some((f) => path.includes(f));
 
@@ -65,6 +81,7 @@ async function main() {
   }
   const sections = [];
   for (const r of rows) if (!sections.includes(r.section)) sections.push(r.section);
+  const previous = previousReport();
   const parts = [
     "# idpgate benchmark report",
     "",
@@ -73,8 +90,14 @@ async function main() {
     "(the real XS 13 engine from @agoric/xsnap). Node rows: wall-clock figures from this machine, for ratios only.",
     "",
   ];
-  for (const s of sections) {
+  // A partial run replaces its own sections in place and keeps the others; new sections go at the end.
+  const order = filters.length === 0 ? sections : [...previous.sections.keys(), ...sections.filter((s) => !previous.sections.has(s))];
+  for (const s of order) {
     const sectionRows = rows.filter((r) => r.section === s);
+    if (sectionRows.length === 0) {
+      parts.push(previous.sections.get(s), "");
+      continue;
+    }
     parts.push(
       `## ${s}`,
       "",
@@ -84,7 +107,8 @@ async function main() {
       "",
     );
   }
-  writeFileSync(join(root, "bench", "report.md"), parts.join("\n"));
+  if (previous.notes !== "") parts.push(previous.notes.trimEnd(), "");
+  writeFileSync(REPORT, parts.join("\n"));
   say(`wrote bench/report.md (${rows.length} rows, ${failures} failed benchmarks)`);
   return failures === 0 ? 0 : 1;
 }

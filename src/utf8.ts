@@ -1,14 +1,21 @@
 /**
  * UTF-8 without TextEncoder/TextDecoder, which XS builds lack unless those modules are included.
  * One implementation for the whole library: CoAP options and payloads, JSON bodies, tests.
+ *
+ * Strings are read through `String.prototype` functions called on them (`charCodeAt.call(s, i)`, the length as
+ * `lastIndexOf.call(s, "")`): `s.charCodeAt(i)` and `s.length` make XS box the primitive in a temporary
+ * String object each time (see src/json/_chars.ts), which cost the gate ~490 slots per answer it encoded.
  */
+
+const charCodeAt: (this: string, index: number) => number = String.prototype.charCodeAt;
+const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
 
 /** Index of the first lone surrogate in `s`, or -1 (JSON refuses them; CoAP replaces them). */
 export function loneSurrogateAt(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = 0, n = lastIndexOf.call(s, ""); i < n; i++) {
+    const c = charCodeAt.call(s, i);
     if (c < 0xd800 || c > 0xdfff) continue;
-    const low = s.charCodeAt(i + 1);
+    const low = charCodeAt.call(s, i + 1);
     if (c > 0xdbff || !(low >= 0xdc00 && low <= 0xdfff)) return i;
     i++;
   }
@@ -18,13 +25,13 @@ export function loneSurrogateAt(s: string): number {
 /** Bytes `utf8Encode(s)` produces (a lone surrogate counts as U+FFFD, 3 bytes). Allocates nothing. */
 export function utf8Length(s: string): number {
   let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+  for (let i = 0, end = lastIndexOf.call(s, ""); i < end; i++) {
+    const c = charCodeAt.call(s, i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
     else if (c < 0xd800 || c > 0xdbff) n += 3;
     else {
-      const low = s.charCodeAt(i + 1);
+      const low = charCodeAt.call(s, i + 1);
       if (low >= 0xdc00 && low <= 0xdfff) {
         n += 4;
         i++;
@@ -38,10 +45,10 @@ export function utf8Length(s: string): number {
 export function utf8Encode(s: string): Uint8Array {
   const out = new Uint8Array(utf8Length(s));
   let p = 0;
-  for (let i = 0; i < s.length; i++) {
-    let c = s.charCodeAt(i);
+  for (let i = 0, n = lastIndexOf.call(s, ""); i < n; i++) {
+    let c = charCodeAt.call(s, i);
     if (c >= 0xd800 && c <= 0xdfff) {
-      const low = s.charCodeAt(i + 1);
+      const low = charCodeAt.call(s, i + 1);
       if (c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
         c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
         i++;

@@ -9,13 +9,15 @@
  *  - token digest alone: SipHash (JS) and native, per call;
  *  - cold verify, idpgate tokenizer: request encode + answer mapping + policy, no network;
  *  - cold verify, JSON.parse: the same with JSON.stringify/JSON.parse, side by side;
- *  - bytes per cache entry: heap growth over N cached tokens, divided by N.
+ *  - bytes per cache entry: heap growth over N cached tokens, divided by N: the claims an entry refers to
+ *    (the cache's table is preallocated by the constructor, see src/verifier/cache.ts).
  *
  * Uses the XS host's meter and heap API (hosts/xs/js/host.ts); on Node only the rows are printed.
  */
 import { utf8Encode } from "../../src/json/index.js";
 import { AnswerMapper, encodeIntrospectionRequest, IntrospectionClaims, type Introspector } from "../../src/idp/index.js";
 import { decide, MutableDecision, SipHashTokenDigest, Verifier } from "../../src/verifier/index.js";
+import { seededRandom } from "./_fakes.js";
 import { gc, isXsHost, memory, meter, print, resetMeter, resetPeaks, type XsMemory } from "../../hosts/xs/js/host.js";
 
 const onXs = isXsHost();
@@ -43,15 +45,7 @@ const ANSWER = utf8Encode(
 );
 const TOKEN = "tok-" + "Qx7".repeat(32);
 
-let seed = 0x2545f491;
-const random = {
-  fill(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i++) {
-      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
-      bytes[i] = seed >>> 24;
-    }
-  },
-};
+const random = seededRandom(0x2545f491);
 const mono = {
   t: 0,
   now(): number {

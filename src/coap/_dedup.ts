@@ -15,6 +15,8 @@ interface Entry {
 
 export class DedupTable {
   readonly #entries = new Map<string, Entry>();
+  /** No entry expires before this (a lower bound): until then #expire walks nothing, so allocates nothing. */
+  #notBefore = Infinity;
 
   constructor(
     readonly capacity: number,
@@ -26,8 +28,13 @@ export class DedupTable {
   }
 
   #expire(now: number): void {
+    if (now < this.#notBefore) return;
+    this.#notBefore = Infinity;
     for (const [k, e] of this.#entries) {
-      if (e.expires > now) break;
+      if (e.expires > now) {
+        this.#notBefore = e.expires;
+        break;
+      }
       this.#entries.delete(k);
     }
   }
@@ -45,7 +52,9 @@ export class DedupTable {
       const oldest = this.#entries.keys().next();
       if (oldest.done !== true) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(key, { expires: now + this.lifetimeMs, reply });
+    const expires = now + this.lifetimeMs;
+    this.#entries.set(key, { expires, reply });
+    if (expires < this.#notBefore) this.#notBefore = expires;
   }
 
   get size(): number {

@@ -83,6 +83,8 @@ export function coapCodeOf(code: number | string): number {
 export class AnswerMapper {
   readonly maxAnswerBytes: number;
   readonly #doc: JsonDocument;
+  /** The last answer's `iss` and `scope`, handed out again for the same text (see `reuse`). */
+  readonly #last: LastStrings = { iss: undefined, scope: undefined };
 
   constructor(options?: AnswerMapperOptions) {
     this.maxAnswerBytes = options?.maxAnswerBytes ?? MAX_ANSWER_BYTES;
@@ -108,7 +110,7 @@ export class AnswerMapper {
       throw new IdpMalformedAnswer("not valid JSON", { coapCode: code, cause: error });
     }
     try {
-      return readClaims(doc, answer.payload);
+      return readClaims(doc, answer.payload, this.#last);
     } catch (error) {
       if (error instanceof JsonError) throw new IdpMalformedAnswer(error.message, { coapCode: code, cause: error });
       throw error;
@@ -184,7 +186,21 @@ function audience(doc: JsonDocument, i: number): string | readonly string[] | un
   return out;
 }
 
-function readClaims(doc: JsonDocument, payload: Uint8Array): IntrospectionClaims {
+interface LastStrings {
+  iss: string | undefined;
+  scope: string | undefined;
+}
+
+/**
+ * String token `i`, or `last` when it holds the same text: answers of one provider repeat its `iss` (and
+ * often the scopes), and a cache of N entries then holds one copy of them instead of N. Compared in place,
+ * without allocating; strings are immutable, so sharing one is invisible.
+ */
+function reuse(doc: JsonDocument, i: number, name: string, last: string | undefined): string | undefined {
+  return i >= 0 && last !== undefined && doc.stringEquals(i, last) ? last : optionalString(doc, i, name);
+}
+
+function readClaims(doc: JsonDocument, payload: Uint8Array, last: LastStrings): IntrospectionClaims {
   if (doc.type(0) !== T_OBJECT) throw new JsonError("json.wrong_type", 0, "the answer is not a JSON object");
   const a = doc.member(0, "active");
   if (a < 0) throw new JsonError("json.wrong_type", -1, "`active` is missing");
@@ -199,11 +215,13 @@ function readClaims(doc: JsonDocument, payload: Uint8Array): IntrospectionClaims
   const fields = {
     active,
     sub: optionalString(doc, sub, "sub"),
-    scope: optionalString(doc, scope, "scope"),
-    iss: optionalString(doc, iss, "iss"),
+    scope: reuse(doc, scope, "scope", last.scope),
+    iss: reuse(doc, iss, "iss", last.iss),
     exp: e < 0 ? undefined : doc.number(e),
     aud: audience(doc, aud),
   };
+  if (fields.iss !== undefined) last.iss = fields.iss;
+  if (fields.scope !== undefined) last.scope = fields.scope;
   // Members we did not read make us keep a copy of the bytes, to read them by name later.
   const known = 1 + (e < 0 ? 0 : 1) + (sub < 0 ? 0 : 1) + (scope < 0 ? 0 : 1) + (iss < 0 ? 0 : 1) + (aud < 0 ? 0 : 1);
   return doc.size(0) > known ? new IntrospectionClaims(fields, payload.slice(), doc.count) : new IntrospectionClaims(fields);

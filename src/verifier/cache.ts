@@ -1,109 +1,186 @@
 /**
  * The verifier's bounded LRU cache: claims keyed by a 128-bit token digest, never by the token.
  *
- * A Map from the first 53 digest bits to an entry gives the lookup; the other 75 bits are stored and
- * compared, so two tokens whose keys collide are told apart (the newer one replaces the older). An
- * intrusive doubly linked list keeps the recency order, so a hit moves pointers and allocates nothing.
- * At `capacity` entries the least recently used one is evicted and its object reused.
+ * Theory of operation. Everything is allocated once, in the constructor, for `capacity` entries; an entry
+ * is a row number `i` in these tables, and a lookup, a hit, an insertion, an eviction and a deletion
+ * allocate nothing:
+ *
+ *   words   Uint32Array(4n)       the digest of entry i at 4i..4i+3, all 128 bits compared    16 B
+ *   times   Float64Array(2n)      2i: freshUntil, 2i+1: staleUntil (monotonic ms)             16 B
+ *   links   Int16Array(2n)        2i: prev, 2i+1: next in recency order (-1: none);            4 B
+ *                                 the free rows are chained through `next`
+ *   index   Int16Array(m)         open addressing, linear probing from words[4i] & (m-1);   <= 8 B
+ *                                 i+1, or 0 for an empty slot; m is the smallest power of
+ *                                 two >= 2n (load at most 1/2); deletion shifts back (no tombstones)
+ *   claims  Array(n)              the IntrospectionClaims of entry i (undefined: row free)    1 slot
+ *
+ * (Int32Array instead of Int16Array above 16,383 entries.) So an entry costs at most 44 chunk bytes and one
+ * slot: at most 60 bytes on a device (16-byte slots), 76 on the 64-bit XS test host, plus its claims.
+ * Two tokens whose digests share a prefix are told apart by the full 128 bits and both kept.
+ * At `capacity` entries the least recently used one is evicted and its row reused.
  */
 import type { IntrospectionClaims } from "../idp/index.js";
 
-export class CacheEntry {
-  key = 0;
-  w1 = 0;
-  w2 = 0;
-  w3 = 0;
-  claims: IntrospectionClaims | undefined = undefined;
-  /** Monotonic ms until which the claims answer without introspection. */
-  freshUntil = 0;
-  /** Monotonic ms until which the claims may serve under stale-if-error (>= freshUntil). */
-  staleUntil = 0;
-  prev: CacheEntry | undefined = undefined;
-  next: CacheEntry | undefined = undefined;
-}
-
-/** The Map key of a digest: 53 bits, exact in a double. */
+/** A digest's 53 low bits, exact in a double: the key of the verifier's in-flight table. */
 export function digestKey(d: Uint32Array): number {
   return (d[1]! & 0x1fffff) * 4294967296 + d[0]!;
 }
 
+const NONE = -1;
+
 export class TokenCache {
   readonly capacity: number;
-  readonly #map = new Map<number, CacheEntry>();
-  #head: CacheEntry | undefined = undefined; // most recently used
-  #tail: CacheEntry | undefined = undefined;
+  /** Per-row digests, 4 words a row (see the layout above). */
+  readonly words: Uint32Array;
+  /** Per-row times: freshUntil at 2i, staleUntil at 2i+1. */
+  readonly times: Float64Array;
+  /** Per-row claims; undefined for a free row. */
+  readonly claims: (IntrospectionClaims | undefined)[];
+  readonly #links: Int16Array | Int32Array;
+  readonly #index: Int16Array | Int32Array;
+  readonly #mask: number;
+  #head = NONE; // most recently used
+  #tail = NONE;
+  #free = 0;
+  #size = 0;
   evictions = 0;
 
   constructor(capacity: number) {
-    if (!(capacity >= 1)) throw new RangeError("cache capacity must be at least 1");
+    if (!(capacity >= 1 && capacity <= 0x3fffffff)) throw new RangeError("cache capacity must be at least 1 (and finite)");
+    capacity = Math.floor(capacity);
     this.capacity = capacity;
+    let m = 2;
+    while (m < 2 * capacity) m *= 2;
+    this.#mask = m - 1;
+    const wide = m > 0x7fff;
+    this.words = new Uint32Array(4 * capacity);
+    this.times = new Float64Array(2 * capacity);
+    this.#links = wide ? new Int32Array(2 * capacity) : new Int16Array(2 * capacity);
+    this.#index = wide ? new Int32Array(m) : new Int16Array(m);
+    this.claims = [];
+    for (let i = 0; i < capacity; i++) {
+      this.claims.push(undefined);
+      this.#links[2 * i] = NONE;
+      this.#links[2 * i + 1] = i + 1 < capacity ? i + 1 : NONE;
+    }
   }
 
   get size(): number {
-    return this.#map.size;
+    return this.#size;
   }
 
-  /** The entry of digest `d`, most recently used from now on; undefined when absent. */
-  get(d: Uint32Array): CacheEntry | undefined {
-    const e = this.#map.get(digestKey(d));
-    if (e === undefined || e.w1 !== d[1] || e.w2 !== d[2] || e.w3 !== d[3]) return undefined;
-    this.#toFront(e);
-    return e;
-  }
-
-  /** Stores claims for digest `d`, replacing its entry or evicting the least recently used one. */
-  put(d: Uint32Array, claims: IntrospectionClaims, freshUntil: number, staleUntil: number): CacheEntry {
-    const key = digestKey(d);
-    let e = this.#map.get(key);
-    if (e === undefined) {
-      if (this.#map.size >= this.capacity && this.#tail !== undefined) {
-        e = this.#tail;
-        this.delete(e);
-        this.evictions++;
-      } else {
-        e = new CacheEntry();
+  /** The row of digest `d`, most recently used from now on; -1 when absent. */
+  get(d: Uint32Array): number {
+    // The hot path of every cache hit: one probe in the common case, no call unless the row moves.
+    const w = this.words;
+    const index = this.#index;
+    const mask = this.#mask;
+    const w0 = d[0]!;
+    let s = w0 & mask;
+    let e = index[s]!;
+    while (e !== 0) {
+      const b = 4 * e - 4;
+      if (w[b] === w0 && w[b + 1] === d[1] && w[b + 2] === d[2] && w[b + 3] === d[3]) {
+        if (e - 1 !== this.#head) this.#toFront(e - 1);
+        return e - 1;
       }
-      e.key = key;
-      this.#map.set(key, e);
-      this.#toFront(e);
-    } else {
-      this.#toFront(e);
+      s = (s + 1) & mask;
+      e = index[s]!;
     }
-    e.w1 = d[1]!;
-    e.w2 = d[2]!;
-    e.w3 = d[3]!;
-    e.claims = claims;
-    e.freshUntil = freshUntil;
-    e.staleUntil = staleUntil;
-    return e;
+    return NONE;
   }
 
-  delete(e: CacheEntry): void {
-    if (this.#map.get(e.key) !== e) return;
-    this.#map.delete(e.key);
-    this.#unlink(e);
-    e.claims = undefined;
+  /** Stores claims for digest `d` in its row, or a free one, or the least recently used one's; returns the row. */
+  put(d: Uint32Array, claims: IntrospectionClaims, freshUntil: number, staleUntil: number): number {
+    let i = this.#find(d);
+    if (i < 0) {
+      if (this.#free === NONE) {
+        this.delete(this.#tail);
+        this.evictions++;
+      }
+      i = this.#free;
+      this.#free = this.#links[2 * i + 1]!;
+      const w = this.words;
+      w[4 * i] = d[0]!;
+      w[4 * i + 1] = d[1]!;
+      w[4 * i + 2] = d[2]!;
+      w[4 * i + 3] = d[3]!;
+      let s = d[0]! & this.#mask;
+      while (this.#index[s] !== 0) s = (s + 1) & this.#mask;
+      this.#index[s] = i + 1;
+      this.#size++;
+      this.#links[2 * i] = NONE;
+      this.#links[2 * i + 1] = NONE;
+      this.#pushFront(i);
+    } else if (i !== this.#head) this.#toFront(i);
+    this.claims[i] = claims;
+    this.times[2 * i] = freshUntil;
+    this.times[2 * i + 1] = staleUntil;
+    return i;
+  }
+
+  /** Frees row `i` (no-op for a free row or -1). */
+  delete(i: number): void {
+    if (!(i >= 0 && i < this.capacity) || this.claims[i] === undefined) return;
+    const index = this.#index;
+    const mask = this.#mask;
+    const w = this.words;
+    let s = w[4 * i]! & mask;
+    while (index[s] !== i + 1) s = (s + 1) & mask;
+    // Backward-shift deletion (Knuth 6.4, algorithm R): later members of the probe run move up into the hole.
+    index[s] = 0;
+    for (let j = (s + 1) & mask; index[j] !== 0; j = (j + 1) & mask) {
+      const home = w[4 * (index[j]! - 1)]! & mask;
+      const stays = s <= j ? s < home && home <= j : s < home || home <= j;
+      if (stays) continue;
+      index[s] = index[j]!;
+      index[j] = 0;
+      s = j;
+    }
+    this.#unlink(i);
+    this.claims[i] = undefined;
+    this.#links[2 * i + 1] = this.#free;
+    this.#free = i;
+    this.#size--;
   }
 
   clear(): void {
-    while (this.#tail !== undefined) this.delete(this.#tail);
+    while (this.#tail !== NONE) this.delete(this.#tail);
   }
 
-  #unlink(e: CacheEntry): void {
-    if (e.prev !== undefined) e.prev.next = e.next;
-    else if (this.#head === e) this.#head = e.next;
-    if (e.next !== undefined) e.next.prev = e.prev;
-    else if (this.#tail === e) this.#tail = e.prev;
-    e.prev = undefined;
-    e.next = undefined;
+  #find(d: Uint32Array): number {
+    const index = this.#index;
+    const mask = this.#mask;
+    const w = this.words;
+    const w0 = d[0]!;
+    for (let s = w0 & mask, e = index[s]!; e !== 0; s = (s + 1) & mask, e = index[s]!) {
+      const b = 4 * (e - 1);
+      if (w[b] === w0 && w[b + 1] === d[1] && w[b + 2] === d[2] && w[b + 3] === d[3]) return e - 1;
+    }
+    return NONE;
   }
 
-  #toFront(e: CacheEntry): void {
-    if (this.#head === e) return;
-    this.#unlink(e);
-    e.next = this.#head;
-    if (this.#head !== undefined) this.#head.prev = e;
-    this.#head = e;
-    if (this.#tail === undefined) this.#tail = e;
+  #unlink(i: number): void {
+    const links = this.#links;
+    const prev = links[2 * i]!;
+    const next = links[2 * i + 1]!;
+    if (prev !== NONE) links[2 * prev + 1] = next;
+    else this.#head = next;
+    if (next !== NONE) links[2 * next] = prev;
+    else this.#tail = prev;
+  }
+
+  #pushFront(i: number): void {
+    const links = this.#links;
+    links[2 * i] = NONE;
+    links[2 * i + 1] = this.#head;
+    if (this.#head !== NONE) links[2 * this.#head] = i;
+    this.#head = i;
+    if (this.#tail === NONE) this.#tail = i;
+  }
+
+  #toFront(i: number): void {
+    this.#unlink(i);
+    this.#pushFront(i);
   }
 }

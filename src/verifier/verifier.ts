@@ -19,10 +19,9 @@
  * monotonic `maxTtlMs` bounds the cache. Inactive answers are cached `negativeTtlMs`.
  */
 import { ArgumentError, IdpgateError } from "../errors.js";
-import { charCodeAt } from "../json/index.js";
 import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector } from "../idp/index.js";
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
-import { digestKey, TokenCache, type CacheEntry } from "./cache.js";
+import { digestKey, TokenCache } from "./cache.js";
 import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
 import { decide, MutableDecision, type Decision, type Requirements } from "./policy.js";
 import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
@@ -73,6 +72,7 @@ class Flight {
 }
 
 const NO_REQUIREMENTS: Requirements = {};
+const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
 
 export class Verifier {
   readonly #introspector: Introspector;
@@ -122,20 +122,22 @@ export class Verifier {
    * decision (a fresh hit, or a malformed token), false on a miss (then call `verify`). Allocates nothing.
    */
   verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
-    // Length checks through charCodeAt (NaN past the end): `token.length` would box the string on XS.
-    if (typeof token !== "string" || isNaN(charCodeAt.call(token, 0)) || !isNaN(charCodeAt.call(token, this.#maxTokenLength))) {
+    // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
+    const n = typeof token === "string" ? lastIndexOf.call(token, "") : 0;
+    if (!(n > 0 && n <= this.#maxTokenLength)) {
       out.deny("malformed");
       return true;
     }
     this.#digest.digest(token, this.#d);
-    const e = this.#cache.get(this.#d);
+    const cache = this.#cache;
+    const i = cache.get(this.#d);
     const now = this.#clock.now();
-    if (e !== undefined && e.claims !== undefined && now < e.freshUntil) {
+    if (i >= 0 && now < cache.times[2 * i]!) {
       this.#counters.hits++;
-      decide(e.claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+      decide(cache.claims[i]!, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
       return true;
     }
-    if (e !== undefined && now >= e.staleUntil) this.#cache.delete(e);
+    if (i >= 0 && now >= cache.times[2 * i + 1]!) cache.delete(i);
     this.#counters.misses++;
     return false;
   }
@@ -176,10 +178,11 @@ export class Verifier {
       d[2] = w2;
       d[3] = w3;
       d[0] = key % 4294967296;
-      const e = this.#cache.get(d);
-      if (e !== undefined && e.claims !== undefined && e.claims.active && this.#clock.now() < e.staleUntil) {
+      const i = this.#cache.get(d);
+      const claims = i < 0 ? undefined : this.#cache.claims[i];
+      if (claims !== undefined && claims.active && this.#clock.now() < this.#cache.times[2 * i + 1]!) {
         this.#counters.staleServed++;
-        decide(e.claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+        decide(claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
         return out;
       }
     }
@@ -205,9 +208,9 @@ export class Verifier {
     if (flight !== undefined && flight.w1 === this.#d[1] && flight.w2 === this.#d[2] && flight.w3 === this.#d[3]) {
       flight.cancelled = true;
     }
-    const e = this.#cache.get(this.#d);
-    if (e === undefined) return false;
-    this.#cache.delete(e);
+    const i = this.#cache.get(this.#d);
+    if (i < 0) return false;
+    this.#cache.delete(i);
     return true;
   }
 
@@ -249,7 +252,7 @@ export class Verifier {
     }
   }
 
-  #store(d: Uint32Array, claims: IntrospectionClaims, started: number): CacheEntry | undefined {
+  #store(d: Uint32Array, claims: IntrospectionClaims, started: number): number {
     let ttl = claims.active ? this.#maxTtl : this.#negativeTtl;
     const wall = this.#wall?.now();
     if (claims.active && wall !== undefined && claims.exp !== undefined) {
@@ -259,7 +262,7 @@ export class Verifier {
     // Expired (or within the skew of it) by our clock: keep the claims briefly anyway, so that retries
     // of that token are answered "expired" from the cache instead of hammering the provider.
     if (!(ttl > 0)) ttl = this.#negativeTtl;
-    if (!(ttl > 0)) return undefined;
+    if (!(ttl > 0)) return -1;
     const freshUntil = started + ttl;
     return this.#cache.put(d, claims, freshUntil, claims.active ? freshUntil + this.#staleIfError : freshUntil);
   }

@@ -64,21 +64,42 @@ test("KeyedBuckets: bounded; a full table only recycles buckets that refilled", 
   assert.equal(k.size, 2);
 });
 
-test("TokenCache: a 53-bit key collision with different check words is a miss and a replacement", () => {
+test("TokenCache: digests that differ in any word are told apart, both kept; LRU eviction at capacity", () => {
   const cache = new TokenCache(4);
   const claims = new IntrospectionClaims({ active: true });
   const a = Uint32Array.of(1, 2, 3, 4);
   const b = Uint32Array.of(1, 2, 3, 5);
   cache.put(a, claims, 10, 10);
-  assert.notEqual(cache.get(a), undefined);
-  assert.equal(cache.get(b), undefined);
+  assert.ok(cache.get(a) >= 0);
+  assert.equal(cache.get(b), -1);
   cache.put(b, claims, 10, 10);
-  assert.equal(cache.get(a), undefined);
-  assert.notEqual(cache.get(b), undefined);
-  assert.equal(cache.size, 1);
+  assert.ok(cache.get(a) >= 0 && cache.get(b) >= 0 && cache.get(a) !== cache.get(b));
+  assert.equal(cache.size, 2);
   for (let i = 0; i < 10; i++) cache.put(Uint32Array.of(100 + i, 0, 0, 0), claims, 10, 10);
   assert.equal(cache.size, 4);
-  assert.equal(cache.evictions, 7);
+  assert.equal(cache.evictions, 8);
+  assert.equal(cache.get(a), -1);
+  for (let i = 6; i < 10; i++) assert.ok(cache.get(Uint32Array.of(100 + i, 0, 0, 0)) >= 0);
   cache.clear();
   assert.equal(cache.size, 0);
+});
+
+test("TokenCache: a probe run stays whole after deletions (same home slot, wrap-around)", () => {
+  const cache = new TokenCache(8); // 16 index slots
+  const claims = new IntrospectionClaims({ active: true });
+  const d = (w0: number, w1: number): Uint32Array => Uint32Array.of(w0, w1, 0, 0);
+  // Five digests whose home is slot 15, two whose home is 0: the run wraps around the end of the index.
+  const keys = [d(15, 1), d(31, 2), d(47, 3), d(0, 4), d(63, 5), d(16, 6), d(79, 7)];
+  for (const k of keys) cache.put(k, claims, 10, 10);
+  const rows = keys.map((k) => cache.get(k));
+  assert.equal(new Set(rows).size, keys.length);
+  for (const drop of [1, 3, 0]) {
+    cache.delete(cache.get(keys[drop]!));
+    assert.equal(cache.get(keys[drop]!), -1);
+  }
+  for (const k of [2, 4, 5, 6]) assert.ok(cache.get(keys[k]!) >= 0, `key ${k} still found`);
+  assert.equal(cache.size, 4);
+  cache.put(keys[1]!, claims, 10, 10);
+  assert.ok(cache.get(keys[1]!) >= 0);
+  assert.equal(cache.size, 5);
 });
