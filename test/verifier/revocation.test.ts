@@ -2,7 +2,7 @@
 // exp checked on every hit, a bounded revocation delay, no cross-token collisions, and answers in flight
 // during invalidate()/clear() not cached. Runtime-neutral: runs under Node and on the XS test host.
 import { test, assert, FakeClock } from "../harness/index.js";
-import { Verifier, type VerifierOptions } from "../../src/verifier/index.js";
+import { SipHashTokenDigest, Verifier, type VerifierOptions } from "../../src/verifier/index.js";
 import type { ClaimFields } from "../../src/idp/index.js";
 import { ACTIVE, EPOCH, FakeIdp, FakeWall, PrngRandom, settle } from "./fakes.fixture.js";
 
@@ -107,4 +107,24 @@ test("no cross-token answers: 500 distinct tokens with distinct claims each get 
       assert.equal((await verifier.verify(token)).sub, token);
     }
   }
+});
+
+test("two providers (or two credentials) never share an entry: one token, two verifiers with one digest, two answers", async () => {
+  const clock = new FakeClock(0);
+  const wall = new FakeWall(clock, EPOCH);
+  // The cache belongs to the Verifier (a TokenVerifier is one provider URL with one credential), so even a
+  // digest shared on purpose gives no path from one provider's answer to the other's callers.
+  const digest = new SipHashTokenDigest(new PrngRandom(5));
+  const providerA = new FakeIdp(() => ACTIVE);
+  const providerB = new FakeIdp(() => ({ active: false }));
+  const a = new Verifier({ introspector: providerA, clock, wallClock: wall, digest });
+  const b = new Verifier({ introspector: providerB, clock, wallClock: wall, digest });
+  assert.equal((await a.verify("same-token")).allowed, true);
+  assert.equal((await a.verify("same-token")).fromCache, true);
+  const fromB = await b.verify("same-token");
+  assert.equal(fromB.allowed, false, "B's provider decides B's answer");
+  assert.equal(fromB.fromCache, false, "not from A's entry");
+  assert.equal(providerB.calls, 1);
+  assert.equal((await a.verify("same-token")).allowed, true, "and B's answer does not reach A");
+  assert.equal(providerA.calls, 1);
 });
