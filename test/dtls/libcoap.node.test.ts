@@ -21,7 +21,7 @@ import {
   spawnPeer,
   type Pki,
 } from "../support/node/dtls-peers.js";
-import { freeUdpPort } from "../support/node/libcoap.js";
+import { coapPing, freeUdpPort } from "../support/node/libcoap.js";
 
 const FAST = { handshakeTimeoutMinMs: 250, handshakeTimeoutMaxMs: 2000, handshakeDeadlineMs: 8000 } as const;
 const FLAVOURS = ["openssl", "gnutls"] as const;
@@ -38,7 +38,10 @@ async function coapServer(flavour: string, args: string[]) {
   requireTool(`coap-server-${flavour}`);
   const port = await freeUdpPort();
   const srv = spawnPeer(`coap-server-${flavour}`, ["-A", "127.0.0.1", "-p", String(port), "-v", "4", ...args], 20_000);
-  await new Promise((r) => setTimeout(r, 300)); // no readiness line; our ClientHello is retransmitted anyway
+  // Ready when its plain port answers a CoAP ping (the DTLS port is opened with it); bounded: 40 x 100 ms.
+  let ready = false;
+  for (let i = 0; i < 40 && !ready; i++) ready = await coapPing(port, 100);
+  assert.ok(ready, `coap-server-${flavour} did not answer a CoAP ping on ${port}`);
   return { srv, dtlsPort: port + 1 };
 }
 
