@@ -4,6 +4,7 @@
 // Usage: node scripts/bench.mjs [substring ...]
 // With substrings, only the matching benchmarks run and only their sections are replaced: the report's other
 // sections stay as they were. The hand-written part at the end (from NOTES_HEADING on) is always kept.
+import { mbedtlsSource } from "./mbedtls-source.mjs";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cpus } from "node:os";
@@ -55,6 +56,9 @@ function table(rows) {
 async function main() {
   setupAll();
   buildTs({ quiet: true });
+  // The device-configuration rows (mbedtls heap at 32-bit, rv32imc sizes) need an mbedtls source tree.
+  const mbedtls = mbedtlsSource();
+  if (mbedtls !== undefined) process.env.MBEDTLS_SRC = mbedtls;
   const benches = [
     ...listFiles(join(root, "build", "bench", "xs"), (p) => p.endsWith(".bench.js")).map((f) => ({ f, host: "xs" })),
     // hosts/moddable on the XS test host (compiled by tsconfig.moddable.json)
