@@ -13,8 +13,16 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
 
+#if defined(__GLIBC__)
 #include <execinfo.h>
 #include <malloc.h>
+#else
+/* Bare-metal builds (picolibc/newlib, e.g. on the emulated ESP32-C3, test/esp32/): no glibc usable sizes
+ * and no unwinder, so the "usable" figures read 0 and only the requested and TLSF-modelled ones count. */
+static size_t malloc_usable_size(void *p) { (void)p; return 0; }
+static int backtrace(void **frames, int n) { (void)frames; (void)n; return 0; }
+#endif
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -374,9 +382,9 @@ int main(void)
            label, full.server_peak, full.server_held, full.server_steady);
     printf("BENCH {\"section\":\"DTLS\",\"name\":\"server heap per ClientHello without a cookie (answered with a HelloVerifyRequest) (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld}\n",
            label, hvr_peak, hvr_held);
-    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, full (with cookie) (%s)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, full (with cookie) (%s)\",\"flights\":%" PRIu32 ",\"clientDatagrams\":%" PRIu32 ",\"clientBytes\":%" PRIu32 ",\"serverBytes\":%" PRIu32 "}\n",
            label, full.flights, full.tx_dgrams, full.tx_bytes, full.rx_bytes);
-    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, resumed (with cookie) (%s)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, resumed (with cookie) (%s)\",\"flights\":%" PRIu32 ",\"clientDatagrams\":%" PRIu32 ",\"clientBytes\":%" PRIu32 ",\"serverBytes\":%" PRIu32 "}\n",
            label, res.flights, res.tx_dgrams, res.tx_bytes, res.rx_bytes);
     return 0;
 }
