@@ -13,8 +13,19 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
 
+#if defined(__GLIBC__)
 #include <execinfo.h>
 #include <malloc.h>
+#else
+/* Bare-metal builds (picolibc, e.g. on the emulated ESP32-C3, test/esp32/): no unwinder and no usable size.
+ * The wrappers below keep each block's requested size in a header, so "usable" is the requested size there;
+ * and calloc is malloc + memset, since a static C library's calloc would call the wrapped malloc itself. */
+#define HEAPBENCH_HEADER 8
+static size_t malloc_usable_size(void *p) { return *(size_t *)((char *)p - HEAPBENCH_HEADER); }
+static int backtrace(void **frames, int n) { (void)frames; (void)n; return 0; }
+#endif
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +110,7 @@ static void _counted(void *p, size_t size)
     }
 }
 
+#if defined(__GLIBC__)
 void *__wrap_calloc(size_t n, size_t size)
 {
     void *p = __real_calloc(n, size);
@@ -112,12 +124,34 @@ void *__wrap_malloc(size_t size)
     _counted(p, size);
     return p;
 }
+#else
+void *__wrap_malloc(size_t size)
+{
+    char *q = size > SIZE_MAX - HEAPBENCH_HEADER ? NULL : __real_malloc(size + HEAPBENCH_HEADER);
+    if (!q) return NULL;
+    *(size_t *)q = size;
+    _counted(q + HEAPBENCH_HEADER, size);
+    return q + HEAPBENCH_HEADER;
+}
+
+void *__wrap_calloc(size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size) return NULL;
+    void *p = __wrap_malloc(n * size);
+    if (p) memset(p, 0, n * size);
+    return p;
+}
+#endif
 
 void __wrap_free(void *p)
 {
     if (p && counting == 1) { cur -= (long)malloc_usable_size(p); _untrack(p); }
     else if (p && counting == 2) scur -= (long)malloc_usable_size(p);
+#if defined(__GLIBC__)
     __real_free(p);
+#else
+    if (p) __real_free((char *)p - HEAPBENCH_HEADER);
+#endif
 }
 
 static const uint8_t KEY[16] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
@@ -374,9 +408,9 @@ int main(void)
            label, full.server_peak, full.server_held, full.server_steady);
     printf("BENCH {\"section\":\"DTLS\",\"name\":\"server heap per ClientHello without a cookie (answered with a HelloVerifyRequest) (%s)\",\"peakBytes\":%ld,\"heldBytes\":%ld}\n",
            label, hvr_peak, hvr_held);
-    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, full (with cookie) (%s)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, full (with cookie) (%s)\",\"flights\":%" PRIu32 ",\"clientDatagrams\":%" PRIu32 ",\"clientBytes\":%" PRIu32 ",\"serverBytes\":%" PRIu32 "}\n",
            label, full.flights, full.tx_dgrams, full.tx_bytes, full.rx_bytes);
-    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, resumed (with cookie) (%s)\",\"flights\":%u,\"clientDatagrams\":%u,\"clientBytes\":%u,\"serverBytes\":%u}\n",
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"PSK-CCM8 handshake traffic, resumed (with cookie) (%s)\",\"flights\":%" PRIu32 ",\"clientDatagrams\":%" PRIu32 ",\"clientBytes\":%" PRIu32 ",\"serverBytes\":%" PRIu32 "}\n",
            label, res.flights, res.tx_dgrams, res.tx_bytes, res.rx_bytes);
     return 0;
 }

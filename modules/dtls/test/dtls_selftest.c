@@ -14,6 +14,7 @@
 #if MBEDTLS_VERSION_NUMBER >= 0x03000000
 #include <psa/crypto.h>
 #endif
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +116,7 @@ static void test_full_and_resumed(void)
     dtls_session_free(c);
     /* resumption needs the server's session cache: same server config, new server session */
     dtls_session_free(s);
-    printf("full handshake: client sent %u datagrams, %u bytes\n", full_dgrams, full_bytes);
+    printf("full handshake: client sent %" PRIu32 " datagrams, %" PRIu32 " bytes\n", full_dgrams, full_bytes);
 }
 
 static void test_failure(const char *name, const char *cid, const uint8_t *ckey, const char *sid, int silent, int want)
@@ -238,8 +239,8 @@ static void test_resumption(void)
         while (dtls_server_poll(srv, &ev, buf, sizeof buf) == 1) {}
         dtls_session_free(c);
     }
-    printf("resumption: full %u datagrams/%u bytes, resumed %u datagrams/%u bytes (client side)\n", dgrams[0], bytes[0], dgrams[1], bytes[1]);
-    printf("BENCH {\"section\":\"DTLS\",\"name\":\"client flight bytes, full vs resumed\",\"fullDatagrams\":%u,\"fullBytes\":%u,\"resumedDatagrams\":%u,\"resumedBytes\":%u}\n",
+    printf("resumption: full %" PRIu32 " datagrams/%" PRIu32 " bytes, resumed %" PRIu32 " datagrams/%" PRIu32 " bytes (client side)\n", dgrams[0], bytes[0], dgrams[1], bytes[1]);
+    printf("BENCH {\"section\":\"DTLS\",\"name\":\"client flight bytes, full vs resumed\",\"fullDatagrams\":%" PRIu32 ",\"fullBytes\":%" PRIu32 ",\"resumedDatagrams\":%" PRIu32 ",\"resumedBytes\":%" PRIu32 "}\n",
            dgrams[0], bytes[0], dgrams[1], bytes[1]);
     dtls_server_free(srv);
 }
