@@ -237,8 +237,10 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") implements D
     switch (ev.kind) {
       case 1:
         return { type: "transmit", peer: ev.peer, data: payload(ev) };
-      case 2:
-        return { type: "connected", peer: ev.peer };
+      case 2: {
+        const identity = payload(ev); // the PSK identity the peer authenticated with (empty: none)
+        return identity.length === 0 ? { type: "connected", peer: ev.peer } : { type: "connected", peer: ev.peer, identity };
+      }
       case 3:
         return { type: "data", peer: ev.peer, data: payload(ev) };
       default: {

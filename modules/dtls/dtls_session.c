@@ -9,6 +9,7 @@
 #include "dtls_session.h"
 #include "dtls_compat.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -245,13 +246,19 @@ static int _parse_key(_cfg *c, const uint8_t *data, size_t len)
     return ret == 0 ? 0 : DTLS_ERR_CONFIG;
 }
 
-/* Server PSK lookup (RFC 4279 2): unknown identity makes mbedtls send unknown_psk_identity. */
+static void _note_psk_identity(mbedtls_ssl_context *ssl, const _psk_entry *e);
+
+/* Server PSK lookup (RFC 4279 2): unknown identity makes mbedtls send unknown_psk_identity. The entry found
+ * is kept on the session: the server reports it with DTLS_EV_CONNECTED (who the peer proved to be). */
 static int _psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *id, size_t id_len)
 {
     const _server_parts *sp = (const _server_parts *)p;
     for (size_t i = 0; i < sp->psk_count; i++) {
         const _psk_entry *e = &sp->psks[i];
-        if (e->id_len == id_len && memcmp(e->id, id, id_len) == 0) return mbedtls_ssl_set_hs_psk(ssl, e->key, e->key_len);
+        if (e->id_len == id_len && memcmp(e->id, id, id_len) == 0) {
+            _note_psk_identity(ssl, e);
+            return mbedtls_ssl_set_hs_psk(ssl, e->key, e->key_len);
+        }
     }
     return -1;
 }
@@ -493,6 +500,7 @@ struct dtls_session {
     uint8_t pin_failed;
     uint8_t hvr;            /* last feed made us send a HelloVerifyRequest */
     uint8_t peer_id_len;
+    const _psk_entry *psk;  /* servers: the identity the peer's handshake named (in cfg's block), or NULL */
 #if DTLS_COMPAT_HAS_CID
     uint8_t cid[DTLS_SERVER_CID_LEN]; /* our own CID (servers), routed on by dtls_server_feed */
     uint64_t cid_top;       /* highest epoch+sequence of a CID record that gave data (RFC 9146 6) */
@@ -500,6 +508,13 @@ struct dtls_session {
 #endif
     uint8_t peer_id[];      /* servers only: DTLS_MAX_PEER_ID bytes of peer address key */
 };
+
+/* Every server ssl context lives in a dtls_session: the callback's ssl leads back to it. */
+static void _note_psk_identity(mbedtls_ssl_context *ssl, const _psk_entry *e)
+{
+    dtls_session *s = (dtls_session *)(void *)((char *)ssl - offsetof(dtls_session, ssl));
+    s->psk = e;
+}
 
 #if DTLS_COMPAT_HAS_CID
 #define _COUNT_RECORD(s) ((s)->records_in++)
@@ -1413,8 +1428,13 @@ int dtls_server_poll(dtls_server *srv, dtls_server_event *ev, uint8_t *buf, size
             return r;
         }
         if (s->state == DTLS_STATE_CONNECTED && !sl->connected_reported) {
-            sl->connected_reported = 1;
             _event_peer(ev, s, DTLS_EV_CONNECTED);
+            if (s->psk != NULL) { /* buf: the PSK identity the peer authenticated with */
+                ev->len = s->psk->id_len;
+                if (ev->len > cap) return DTLS_ERR_BUFFER_TOO_SMALL;
+                memcpy(buf, s->psk->id, ev->len);
+            }
+            sl->connected_reported = 1;
             return 1;
         }
         if (s->rx.count > 0) {

@@ -61,3 +61,21 @@ test("DtlsServerSocket at maxSessions: a newcomer replaces the least recently he
     server.close();
   }
 });
+
+test("DtlsServerSocket knows the PSK identity each peer's session authenticated (the gate's per-caller key)", async () => {
+  requireAddon();
+  const other = { identity: "device-2", key: "hex:ffeeddccbbaa99887766554433221100" };
+  const server = await DtlsServerSocket.listen({ port: 0, psk: [PSK, other], ...TIMERS });
+  const identities: (string | undefined)[] = [];
+  server.onConnection((peer) => identities.push(server.peerIdentity(peer)));
+  try {
+    const a = await DtlsLink.connect({ host: "127.0.0.1", port: server.port, psk: PSK, ...TIMERS });
+    const b = await DtlsLink.connect({ host: "127.0.0.1", port: server.port, psk: other, ...TIMERS });
+    for (let i = 0; i < 50 && identities.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(identities, ["device-1", "device-2"]);
+    a.close();
+    b.close();
+  } finally {
+    server.close();
+  }
+});
