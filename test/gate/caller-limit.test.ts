@@ -2,21 +2,12 @@
 // authenticated (issue 10 4g): one identity spending its budget on fresh tokens leaves another identity's
 // verifications alone, also when the first one comes back from new source ports. Runtime-neutral (Node, XS).
 import { test, assert, FakeClock } from "../harness/index.js";
-import {
-  MessageType,
-  Method,
-  OptionNumber,
-  decodeMessage,
-  encodeMessageToBytes,
-  stringOption,
-  uintOption,
-  utf8Decode,
-  utf8Encode,
-} from "../../src/coap/index.js";
+import { decodeMessage, utf8Decode, utf8Encode } from "../../src/coap/index.js";
 import { LinkReceivers } from "../../src/link/link-receivers.js";
-import type { Endpoint, TimerHandle, Timers } from "../../src/ports.js";
+import type { Endpoint } from "../../src/ports.js";
 import { Verifier } from "../../src/verifier/index.js";
 import { Gate, type GateLink } from "../../examples/gate/app.js";
+import { NoTimers, relayCommand } from "./relay-command.fixture.js";
 import { ACTIVE, EPOCH, FakeIdp, FakeWall, PrngRandom, settle } from "../verifier/fakes.fixture.js";
 
 /** Peers by port, each with the PSK identity its (imagined) DTLS session authenticated. */
@@ -36,23 +27,8 @@ class IdentifiedLink extends LinkReceivers implements GateLink {
   }
 }
 
-class NoTimers implements Timers {
-  schedule(): TimerHandle {
-    return { cancel: () => {} };
-  }
-}
-
-let messageId = 100;
 async function command(link: IdentifiedLink, from: Endpoint, token: string): Promise<string> {
-  messageId++;
-  const datagram = encodeMessageToBytes({
-    type: MessageType.CON,
-    code: Method.POST,
-    messageId,
-    token: Uint8Array.of(messageId & 0xff, messageId >> 8),
-    options: [stringOption(OptionNumber.URI_PATH, "relay"), uintOption(OptionNumber.CONTENT_FORMAT, 50)],
-    payload: utf8Encode(`{"token":"${token}","state":"on"}`),
-  });
+  const datagram = relayCommand(utf8Encode(`{"token":"${token}","state":"on"}`));
   link.sent.length = 0;
   await Promise.resolve().then(() => link.receive(datagram, from));
   for (let i = 0; i < 4 && link.sent.length === 0; i++) await settle();
