@@ -53,9 +53,15 @@ export interface GateVerifier {
   verify(token: string, requirements: Requirements): Promise<Decision>;
 }
 
+/** The command server's link: plaintext CoAP datagrams, and who each peer proved to be (a DTLS server link). */
+export interface GateLink extends DatagramLink {
+  /** The identity `peer`'s DTLS session authenticated (its PSK identity), if any. */
+  peerIdentity?(peer: Endpoint): string | undefined;
+}
+
 export interface GateOptions {
   /** The command server: plaintext CoAP datagrams (a DTLS server link). */
-  readonly link: DatagramLink;
+  readonly link: GateLink;
   readonly verifier: GateVerifier;
   readonly clock: MonotonicClock;
   readonly timers: Timers;
@@ -219,7 +225,7 @@ export class Gate {
     }
     let d: Decision;
     try {
-      d = await this.#o.verifier.verify(command.token, this.#requirements);
+      d = await this.#o.verifier.verify(command.token, this.#callerRequirements(req.peer));
     } catch {
       // The verifier fails closed with a decision; an exception here is a bug: still deny.
       d = {
@@ -248,6 +254,16 @@ export class Gate {
       `gate: command ${command.state} -> ${code >> 5}.${String(code & 31).padStart(2, "0")} ${d.allowed ? "allowed" : "denied"} ${d.reason}${d.errorCode === undefined ? "" : ` [${d.errorCode}]`}${d.fromCache ? " (cache)" : ""}`,
     );
     this.#flush();
+  }
+
+  /**
+   * The requirements with the caller key of the per-caller introspection limit: the identity the peer's DTLS
+   * session authenticated, so one peer cannot spend the budget of all (issue 10 4g); a new source port buys
+   * no fresh budget. A session without one (no PSK) is keyed by its address.
+   */
+  #callerRequirements(peer: Endpoint): Requirements {
+    const identity = this.#o.link.peerIdentity?.(peer);
+    return { ...this.#requirements, callerKey: identity === undefined ? `address:${peer.address}` : `psk:${identity}` };
   }
 
   #answer(req: ServerRequest, code: number, json: string | undefined): void {

@@ -17,7 +17,7 @@
  * | `maxTtlMs`     | longest time a cached answer is used                             | 60000                  |
  */
 import { ArgumentError } from "../../src/errors.js";
-import type { TokenVerifierOptions } from "../../src/verifier/index.js";
+import type { RateLimit, TokenVerifierOptions } from "../../src/verifier/index.js";
 
 export interface GateConfig {
   readonly idpUrl: string;
@@ -37,6 +37,12 @@ export interface GateConfig {
 export const GATE_DEFAULT_PORT = 5684;
 export const GATE_DEFAULT_SCOPE = "relay.write";
 export const GATE_CACHE_ENTRIES = 16;
+/**
+ * The per-caller introspection limit of the gate, keyed by the PSK identity a command's DTLS session
+ * authenticated: one identity may spend at most 6 of the verifier's global burst of 10 (VERIFIER_RATE), so
+ * another identity always keeps 4, while an operator can still try a handful of fresh tokens in a row.
+ */
+export const GATE_CALLER_RATE: RateLimit = { perSecond: 1, burst: 6 };
 
 function text(raw: Readonly<Record<string, unknown>>, name: string, fallback?: string): string {
   const v = raw[name];
@@ -87,5 +93,6 @@ export function gateVerifierOptions(c: GateConfig): TokenVerifierOptions {
     ...(c.idpClientSecret === undefined ? {} : { clientSecret: c.idpClientSecret }),
     cacheEntries: c.cacheEntries,
     maxTtlMs: c.maxTtlMs,
+    callerRate: GATE_CALLER_RATE,
   };
 }

@@ -5,8 +5,7 @@
  */
 import dgram from "node:dgram";
 import type { Endpoint } from "../../src/ports.js";
-import { DtlsServerSocket } from "./dtls/dtls-server-socket.js";
-import type { DtlsServerOptions } from "./dtls/server.js";
+import { DtlsServerSocket, type DtlsServerSocketOptions } from "./dtls/dtls-server-socket.js";
 
 export interface ServerTransport {
   readonly port: number;
@@ -50,14 +49,25 @@ export async function listenUdp(port: number, address = "127.0.0.1"): Promise<Se
   };
 }
 
-/** DTLS 1.2 (coaps://) through modules/dtls: cookies, many peers, bounded sessions, idle expiry. */
+/** The identity provider serves more devices than a gate has operators: its bounds, unless given. */
+export const PROVIDER_MAX_SESSIONS = 8;
+export const PROVIDER_IDLE_MS = 300_000;
+
+/** DTLS 1.2 (coaps://) on the DTLS server driver: cookies, many peers, bounded sessions, idle expiry. */
 export async function listenDtls(
   port: number,
   address: string,
-  options: DtlsServerOptions,
+  options: Omit<DtlsServerSocketOptions, "port" | "address" | "log">,
   log: TransportLog = () => {},
 ): Promise<ServerTransport> {
-  const socket = await DtlsServerSocket.listen({ ...options, port, address });
+  const socket = await DtlsServerSocket.listen({
+    maxSessions: PROVIDER_MAX_SESSIONS,
+    idleTimeoutMs: PROVIDER_IDLE_MS,
+    ...options,
+    port,
+    address,
+    log,
+  });
   const name = (p: Endpoint | undefined): string => (p === undefined ? "socket" : `${p.address}:${p.port}`);
   socket.onConnection((peer) => log(`dtls: ${name(peer)} connected`));
   socket.onClose((peer, error) => log(`dtls: ${name(peer)} closed${error ? ` (${error.code})` : ""}`));

@@ -19,6 +19,8 @@ export interface UdpLinkOptions {
   readonly family?: 4 | 6;
   /** Local address to bind (default: any). */
   readonly bindAddress?: string;
+  /** Local port to bind (default 0: an ephemeral one); a server's well-known port. */
+  readonly port?: number;
   readonly maxDatagramSize?: number;
 }
 
@@ -65,7 +67,7 @@ export class UdpLink extends LinkReceivers implements DatagramLink {
         this.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port });
     });
     s.on("error", (err) => this.fail(err, undefined));
-    s.bind({ port: 0, ...(this.#options.bindAddress === undefined ? {} : { address: this.#options.bindAddress }) });
+    s.bind({ port: this.#options.port ?? 0, ...(this.#options.bindAddress === undefined ? {} : { address: this.#options.bindAddress }) });
     if (v6) this.#v6 = s;
     else this.#v4 = s;
     return s;

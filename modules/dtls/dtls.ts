@@ -16,6 +16,7 @@
  */
 import type { IdpgateError } from "../../src/errors.js";
 import { DtlsError, faultOf } from "./dtls-error.js";
+import type { DtlsServerEvent, DtlsServerSessions } from "../../src/link/dtls-server-sessions.js";
 import type {} from "./native.js";
 
 export { DtlsError };
@@ -188,12 +189,8 @@ export interface DtlsServerOptions extends Omit<DtlsSessionOptions, "role" | "se
   readonly evictLeastRecent?: boolean;
 }
 
-/** Peers are string keys the caller chooses (at most 64 bytes), e.g. "address|port". */
-export type DtlsServerEvent =
-  | { readonly type: "transmit"; readonly peer: string; readonly data: Uint8Array }
-  | { readonly type: "connected"; readonly peer: string }
-  | { readonly type: "data"; readonly peer: string; readonly data: Uint8Array }
-  | { readonly type: "closed"; readonly peer: string; readonly error?: DtlsError };
+/** Peers are string keys the caller chooses (at most 64 bytes), e.g. "address|port" (`peerKey`). */
+export type { DtlsServerEvent };
 
 interface NativeServerEvent {
   readonly kind: number;
@@ -214,7 +211,7 @@ function payload(ev: NativeServerEvent): Uint8Array {
  * Connection IDs.
  * Inputs: handleDatagram(bytes, peer, now), handleTimeout(now). Outputs: pollEvent() in order, pollTimeout().
  */
-export class DtlsServer extends Native("xs_dtls_server_destructor") {
+export class DtlsServer extends Native("xs_dtls_server_destructor") implements DtlsServerSessions {
   constructor(o: DtlsServerOptions) {
     super();
     call(() => native("xs_dtls_server_init").call(this, o.maxSessions, o.idleTimeoutMs, o.evictLeastRecent === true, ...optionArgs(o)));
@@ -240,8 +237,10 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") {
     switch (ev.kind) {
       case 1:
         return { type: "transmit", peer: ev.peer, data: payload(ev) };
-      case 2:
-        return { type: "connected", peer: ev.peer };
+      case 2: {
+        const identity = payload(ev); // the PSK identity the peer authenticated with (empty: none)
+        return identity.length === 0 ? { type: "connected", peer: ev.peer } : { type: "connected", peer: ev.peer, identity };
+      }
       case 3:
         return { type: "data", peer: ev.peer, data: payload(ev) };
       default: {

@@ -5,6 +5,7 @@
  */
 #include "dtls_internal.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,13 +71,24 @@ static int _parse_key(dtls_cfg *c, const uint8_t *data, size_t len)
     return ret == 0 ? 0 : DTLS_ERR_CONFIG;
 }
 
-/* Server PSK lookup (RFC 4279 2): unknown identity makes mbedtls send unknown_psk_identity. */
+/* Every server ssl context lives in a dtls_session: the callback's ssl leads back to it. */
+static void _note_psk_identity(mbedtls_ssl_context *ssl, const dtls_psk_entry *e)
+{
+    dtls_session *s = (dtls_session *)(void *)((char *)ssl - offsetof(dtls_session, ssl));
+    s->psk = e;
+}
+
+/* Server PSK lookup (RFC 4279 2): unknown identity makes mbedtls send unknown_psk_identity. The entry found
+ * is kept on the session: the server reports it with DTLS_EV_CONNECTED (who the peer proved to be). */
 static int _psk_cb(void *p, mbedtls_ssl_context *ssl, const unsigned char *id, size_t id_len)
 {
     const dtls_server_parts *sp = (const dtls_server_parts *)p;
     for (size_t i = 0; i < sp->psk_count; i++) {
         const dtls_psk_entry *e = &sp->psks[i];
-        if (e->id_len == id_len && memcmp(e->id, id, id_len) == 0) return mbedtls_ssl_set_hs_psk(ssl, e->key, e->key_len);
+        if (e->id_len == id_len && memcmp(e->id, id, id_len) == 0) {
+            _note_psk_identity(ssl, e);
+            return mbedtls_ssl_set_hs_psk(ssl, e->key, e->key_len);
+        }
     }
     return -1;
 }

@@ -101,6 +101,7 @@ struct dtls_session {
     uint8_t pin_failed;
     uint8_t hvr;            /* last feed made us send a HelloVerifyRequest */
     uint8_t peer_id_len;
+    const dtls_psk_entry *psk; /* servers: the identity the peer's handshake named (in cfg's block), or NULL */
 #if DTLS_COMPAT_HAS_CID
     uint8_t cid[DTLS_SERVER_CID_LEN]; /* our own CID (servers), routed on by dtls_server_feed */
     uint64_t cid_top;       /* highest epoch+sequence of a CID record that gave data (RFC 9146 6) */

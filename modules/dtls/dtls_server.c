@@ -242,8 +242,13 @@ int dtls_server_poll(dtls_server *srv, dtls_server_event *ev, uint8_t *buf, size
             return r;
         }
         if (s->state == DTLS_STATE_CONNECTED && !sl->connected_reported) {
-            sl->connected_reported = 1;
             _event_peer(ev, s, DTLS_EV_CONNECTED);
+            if (s->psk != NULL) { /* buf: the PSK identity the peer authenticated with */
+                ev->len = s->psk->id_len;
+                if (ev->len > cap) return DTLS_ERR_BUFFER_TOO_SMALL;
+                memcpy(buf, s->psk->id, ev->len);
+            }
+            sl->connected_reported = 1;
             return 1;
         }
         if (s->rx.count > 0) {

@@ -154,7 +154,7 @@ typedef struct dtls_server dtls_server;
 typedef enum {
     DTLS_EV_NONE = 0,
     DTLS_EV_TRANSMIT = 1,  /* buf holds a ciphertext datagram for peer */
-    DTLS_EV_CONNECTED = 2, /* handshake with peer completed */
+    DTLS_EV_CONNECTED = 2, /* handshake with peer completed; buf holds the PSK identity it used (len 0: none) */
     DTLS_EV_DATA = 3,      /* buf holds a plaintext datagram from peer */
     DTLS_EV_CLOSED = 4,    /* peer's session ended; code = DTLS_ERR_PEER_CLOSED, _IDLE_TIMEOUT, a failure, or 0 (we closed) */
 } dtls_event_kind;

@@ -101,6 +101,9 @@ async function declareTests(): Promise<void> {
       events.some((e) => e.type === "connected" && e.peer === "10.0.0.1|5000"),
       "server reports A connected",
     );
+    const connected = events.find((e) => e.type === "connected");
+    const identity = connected?.type === "connected" ? connected.identity : undefined;
+    assert.ok(identity !== undefined && String.fromCharCode(...identity) === "device-1", "with the PSK identity A used");
     a.write(new Uint8Array([1, 2, 3]), 1);
     events = exchange(srv, a, "10.0.0.1|5000", 1);
     const got = events.find((e) => e.type === "data");

@@ -58,7 +58,7 @@ test("client and server sessions handshake in memory, exchange datagrams, close 
 test("a saved session resumes with an abbreviated handshake through DtlsServer's cache", () => {
   requireAddon();
   const server = new DtlsServer({ psk: PSK, ...TIMERS, maxSessions: 2 });
-  const peer = { address: "192.0.2.1", port: 40000 };
+  const peer = "192.0.2.1|40000"; // the C core's peer key
   const handshake = (c: DtlsSession): { sent: number; bytes: number } => {
     c.start(0);
     for (let i = 0; i < 50 && c.state === "handshaking"; i++) {
@@ -101,15 +101,15 @@ test("DtlsServer refuses a peer beyond maxSessions with dtls.session_limit and e
   const server = new DtlsServer({ psk: PSK, ...TIMERS, maxSessions: 1, idleTimeoutMs: 1000 });
   const a = DtlsSession.client({ psk: PSK, ...TIMERS });
   const b = DtlsSession.client({ psk: PSK, ...TIMERS });
-  const pa = { address: "127.0.0.1", port: 1 };
-  const pb = { address: "127.0.0.1", port: 2 };
+  const pa: string = "127.0.0.1|1";
+  const pb: string = "127.0.0.1|2";
   a.start(0);
   const log: string[] = [];
   const pump = (now: number): void => {
     for (let d = a.pollTransmit(); d; d = a.pollTransmit()) server.handleDatagram(d, pa, now);
     for (let e = server.pollEvent(); e; e = server.pollEvent()) {
-      if (e.type === "transmit") (e.peer.port === 1 ? a : b).handleDatagram(e.data, now);
-      else log.push(`${e.type}:${e.peer.port}${e.type === "closed" && e.error ? `:${e.error.code}` : ""}`);
+      if (e.type === "transmit") (e.peer === pa ? a : b).handleDatagram(e.data, now);
+      else log.push(`${e.type}:${e.peer.slice(e.peer.indexOf("|") + 1)}${e.type === "closed" && e.error ? `:${e.error.code}` : ""}`);
     }
   };
   for (let i = 0; i < 10; i++) pump(0);
@@ -142,15 +142,15 @@ test("DtlsServer with evictLeastRecent: only a newcomer that proved its address 
   const server = new DtlsServer({ psk: PSK, ...TIMERS, maxSessions: 1, idleTimeoutMs: 0, evictLeastRecent: true });
   const a = DtlsSession.client({ psk: PSK, ...TIMERS });
   const b = DtlsSession.client({ psk: PSK, ...TIMERS });
-  const pa = { address: "127.0.0.1", port: 1 };
-  const pb = { address: "127.0.0.1", port: 2 };
+  const pa: string = "127.0.0.1|1";
+  const pb: string = "127.0.0.1|2";
   const log: string[] = [];
   const pump = (c: DtlsSession, from: typeof pa, now: number): void => {
     for (let i = 0; i < 10; i++) {
       for (let d = c.pollTransmit(); d; d = c.pollTransmit()) server.handleDatagram(d, from, now);
       for (let e = server.pollEvent(); e; e = server.pollEvent()) {
-        if (e.type === "transmit") (e.peer.port === 1 ? a : b).handleDatagram(e.data, now);
-        else log.push(`${e.type}:${e.peer.port}${e.type === "closed" && e.error ? `:${e.error.code}` : ""}`);
+        if (e.type === "transmit") (e.peer === pa ? a : b).handleDatagram(e.data, now);
+        else log.push(`${e.type}:${e.peer.slice(e.peer.indexOf("|") + 1)}${e.type === "closed" && e.error ? `:${e.error.code}` : ""}`);
       }
     }
   };
@@ -161,7 +161,7 @@ test("DtlsServer with evictLeastRecent: only a newcomer that proved its address 
   b.start(1);
   const hello = b.pollTransmit();
   assert.ok(hello);
-  server.handleDatagram(hello, { address: "127.0.0.1", port: 3 }, 1);
+  server.handleDatagram(hello, "127.0.0.1|3", 1);
   for (let e = server.pollEvent(); e; e = server.pollEvent()) assert.equal(e.type, "transmit");
   assert.deepEqual(log, ["connected:1"], "nobody evicted by an unproven hello");
   server.handleDatagram(hello, pb, 2);

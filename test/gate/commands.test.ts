@@ -3,21 +3,12 @@
 // verifier, and the gate keeps working. Runtime-neutral: on the XS test host this runs with the device's
 // 512-slot stack, where JSON.parse of ~230 nested arrays ended the process.
 import { test, assert, FakeClock } from "../harness/index.js";
-import {
-  MessageType,
-  Method,
-  OptionNumber,
-  decodeMessage,
-  encodeMessageToBytes,
-  stringOption,
-  uintOption,
-  utf8Decode,
-  utf8Encode,
-} from "../../src/coap/index.js";
+import { decodeMessage, utf8Decode, utf8Encode } from "../../src/coap/index.js";
 import { LinkReceivers } from "../../src/link/link-receivers.js";
-import type { DatagramLink, Endpoint, TimerHandle, Timers } from "../../src/ports.js";
+import type { DatagramLink, Endpoint } from "../../src/ports.js";
 import { MutableDecision, type Decision, type Requirements } from "../../src/verifier/index.js";
 import { Gate } from "../../examples/gate/app.js";
+import { NoTimers, relayCommand } from "./relay-command.fixture.js";
 
 const PEER: Endpoint = { address: "192.0.2.7", port: 40001 };
 const GOOD = "good-token-0123456789";
@@ -34,12 +25,6 @@ class MemoryLink extends LinkReceivers implements DatagramLink {
   }
 }
 
-class NoTimers implements Timers {
-  schedule(): TimerHandle {
-    return { cancel: () => {} };
-  }
-}
-
 class CountingVerifier {
   calls = 0;
   verify(token: string, _requirements: Requirements): Promise<Decision> {
@@ -53,18 +38,7 @@ class CountingVerifier {
   }
 }
 
-let messageId = 1;
-function command(body: Uint8Array): Uint8Array {
-  messageId++;
-  return encodeMessageToBytes({
-    type: MessageType.CON,
-    code: Method.POST,
-    messageId,
-    token: Uint8Array.of(messageId & 0xff, messageId >> 8),
-    options: [stringOption(OptionNumber.URI_PATH, "relay"), uintOption(OptionNumber.CONTENT_FORMAT, 50)],
-    payload: body,
-  });
-}
+const command = relayCommand;
 
 async function settle(): Promise<void> {
   for (let i = 0; i < 8; i++) await Promise.resolve();

@@ -48,3 +48,4 @@ export const onNode = nodeTest !== undefined;
 export { assert, AssertionError } from "./assert.js";
 export { Prng } from "./prng.js";
 export { FakeClock } from "./fake-clock.js";
+export { FakeTimers } from "./fake-timers.js";

@@ -9,6 +9,7 @@ import { keyFromText } from "../../../src/key-text.js";
 import { devicePorts, DtlsServerLink, TokenVerifier, UdpLink } from "../../../hosts/moddable/index.js";
 import { Gate } from "../app.js";
 import { gateVerifierOptions, readGateConfig } from "../config.js";
+import { gateStatsJson } from "../stats.js";
 
 /** The XS test host's measurement API (hosts/xs/js/host.ts); absent on devices. */
 interface XsHostMemory {
@@ -40,6 +41,7 @@ function start(): Gate {
     psk: { identity: utf8Encode(c.gatePskId), key: keyFromText(c.gatePsk, "config.gatePsk") },
     clock: ports.clock,
     timers: ports.timers,
+    log,
   });
   const g = globalThis as { xsHost?: XsHostMemory; gc?: () => void };
   const host = g.xsHost;
@@ -52,8 +54,7 @@ function start(): Gate {
           const peaks = host.memory(); // before gc: a compacting collection has its own transient peak
           gc();
           const m = host.memory();
-          const s = verifier.stats();
-          const json = `{"chunks":${m.chunks},"slots":${m.slots},"chunksPeak":${peaks.chunksPeak},"slotsPeak":${peaks.slotsPeak},"hits":${s.hits},"misses":${s.misses},"introspections":${s.introspections},"cacheSize":${s.cacheSize},"sessions":${server.sessionCount}}`;
+          const json = `{"chunks":${m.chunks},"slots":${m.slots},"chunksPeak":${peaks.chunksPeak},"slotsPeak":${peaks.slotsPeak},${gateStatsJson(verifier.stats(), server.stats())}}`;
           host.resetPeaks(); // peaks are "since the last GET /stats"
           return json;
         };

@@ -9,6 +9,7 @@ import { TokenVerifier } from "../../../hosts/node/token-verifier.js";
 import { DtlsServerSocket } from "../../../hosts/node/dtls/dtls-server-socket.js";
 import { Gate } from "../app.js";
 import { gateVerifierOptions, readGateConfig } from "../config.js";
+import { gateStatsJson } from "../stats.js";
 
 const FLAGS: Record<string, string> = {
   "--idp": "idpUrl",
@@ -43,12 +44,11 @@ async function main(argv: readonly string[]): Promise<void> {
     port: c.gatePort,
     address: bind,
     psk: { identity: c.gatePskId, key: c.gatePsk },
-    maxSessions: 4,
+    log: (line) => console.log(line),
   });
   const stats = (): string => {
     const m = process.memoryUsage();
-    const s = verifier.stats();
-    return `{"rss":${m.rss},"heapUsed":${m.heapUsed},"hits":${s.hits},"misses":${s.misses},"introspections":${s.introspections},"sessions":${socket.sessionCount}}`;
+    return `{"rss":${m.rss},"heapUsed":${m.heapUsed},${gateStatsJson(verifier.stats(), socket.stats())}}`;
   };
   const gate = new Gate({
     link: socket,

@@ -1,14 +1,15 @@
 /**
- * DtlsServer: the sans-IO server of modules/dtls: many peers keyed by "address:port", HelloVerifyRequest
- * cookies, a bounded session count (dtls.session_limit) and idle expiry.
+ * DtlsServer: the sans-IO server of modules/dtls through the N-API addon: many peers keyed by the C core's
+ * peer key (`peerKey(endpoint)`, as on XS), HelloVerifyRequest cookies, a bounded session count
+ * (dtls.session_limit) and idle expiry. It is the DtlsServerSessions the driver (src/link) runs on.
  *
- * Inputs: handleDatagram(bytes, from, now), handleTimeout(now). Outputs: pollEvent() returns, in order,
- * { type: "transmit", to, data } (ciphertext to send), "connected", "data" (plaintext), "closed" (with error
- * unless we closed it). pollTimeout() gives the next deadline.
+ * Inputs: handleDatagram(bytes, peer, now), handleTimeout(now). Outputs: pollEvent() returns, in order,
+ * { type: "transmit", peer, data } (ciphertext to send), "connected" (with the PSK identity the peer used),
+ * "data" (plaintext), "closed" (with error unless we closed it). pollTimeout() gives the next deadline.
  */
-import type { Endpoint } from "../../../src/ports.js";
+import type { DtlsServerEvent, DtlsServerSessions } from "../../../src/link/dtls-server-sessions.js";
 import { loadAddon, type NativeServer } from "./_native.js";
-import { DtlsError, dtlsError, native } from "./errors.js";
+import { dtlsError, native } from "./errors.js";
 import { toNative, type DtlsOptions } from "./options.js";
 
 export interface DtlsServerOptions extends DtlsOptions {
@@ -21,22 +22,9 @@ export interface DtlsServerOptions extends DtlsOptions {
   readonly evictLeastRecent?: boolean;
 }
 
-export type DtlsServerEvent =
-  | { readonly type: "transmit"; readonly peer: Endpoint; readonly data: Uint8Array }
-  | { readonly type: "connected"; readonly peer: Endpoint }
-  | { readonly type: "data"; readonly peer: Endpoint; readonly data: Uint8Array }
-  | { readonly type: "closed"; readonly peer: Endpoint; readonly error?: DtlsError };
+export type { DtlsServerEvent };
 
-export function peerKey(e: Endpoint): string {
-  return `${e.address}|${e.port}`;
-}
-
-function parsePeer(key: string): Endpoint {
-  const i = key.lastIndexOf("|");
-  return { address: key.slice(0, i), port: Number(key.slice(i + 1)) };
-}
-
-export class DtlsServer {
+export class DtlsServer implements DtlsServerSessions {
   readonly #s: NativeServer;
   #freed = false;
 
@@ -54,9 +42,9 @@ export class DtlsServer {
   }
 
   /** Throws dtls.session_limit when `from` is new and there is no room. */
-  handleDatagram(bytes: Uint8Array, from: Endpoint, now: number): void {
+  handleDatagram(bytes: Uint8Array, peer: string, now: number): void {
     if (this.#freed) return;
-    native(() => this.#s.feed(peerKey(from), bytes, Math.floor(now)));
+    native(() => this.#s.feed(peer, bytes, Math.floor(now)));
   }
 
   handleTimeout(now: number): void {
@@ -73,13 +61,13 @@ export class DtlsServer {
     if (this.#freed) return undefined;
     const ev = this.#s.poll();
     if (ev === null) return undefined;
-    const peer = parsePeer(ev.peer);
+    const peer = ev.peer;
     const data = ev.data === undefined ? new Uint8Array(0) : new Uint8Array(ev.data.buffer, ev.data.byteOffset, ev.data.byteLength);
     switch (ev.kind) {
       case "transmit":
         return { type: "transmit", peer, data };
       case "connected":
-        return { type: "connected", peer };
+        return data.length === 0 ? { type: "connected", peer } : { type: "connected", peer, identity: data };
       case "data":
         return { type: "data", peer, data };
       default:
@@ -87,13 +75,13 @@ export class DtlsServer {
     }
   }
 
-  write(data: Uint8Array, to: Endpoint, now: number): void {
+  write(data: Uint8Array, peer: string, now: number): void {
     if (this.#freed) throw dtlsError({ code: "dtls.closed", fault: "caller" });
-    native(() => this.#s.write(peerKey(to), data, Math.floor(now)));
+    native(() => this.#s.write(peer, data, Math.floor(now)));
   }
 
-  closePeer(peer: Endpoint, now: number): void {
-    if (!this.#freed) native(() => this.#s.closePeer(peerKey(peer), Math.floor(now)));
+  closePeer(peer: string, now: number): void {
+    if (!this.#freed) native(() => this.#s.closePeer(peer, Math.floor(now)));
   }
 
   get sessionCount(): number {

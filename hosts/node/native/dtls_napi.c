@@ -565,8 +565,8 @@ static napi_value _sv_poll(napi_env env, napi_callback_info info)
     napi_set_named_property(env, r, "kind", v);
     napi_create_string_utf8(env, (const char *)ev.peer, ev.peer_len, &v);
     napi_set_named_property(env, r, "peer", v);
-    if (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA) {
-        void *data;
+    if (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA || ev.kind == DTLS_EV_CONNECTED) {
+        void *data; /* connected: the PSK identity the peer used (empty: none) */
         napi_create_buffer_copy(env, ev.len, buf, &data, &v);
         napi_set_named_property(env, r, "data", v);
     }

@@ -349,7 +349,8 @@ void xs_dtls_server_next_timeout(xsMachine* the)
 	xsmcSetNumber(xsResult, (double)dtls_server_next_timeout(_server(the)));
 }
 
-/* poll(): undefined, or { kind: 1 transmit | 2 connected | 3 data | 4 closed, peer, data?, code?, alert }. */
+/* poll(): undefined, or { kind: 1 transmit | 2 connected | 3 data | 4 closed, peer, data?, code?, alert };
+ * data is the datagram, or for connected the PSK identity the peer used. */
 void xs_dtls_server_poll(xsMachine* the)
 {
 	dtls_server_event ev;
@@ -361,7 +362,7 @@ void xs_dtls_server_poll(xsMachine* the)
 		/* a datagram waits: take it into a buffer of its size (the event stays until then) */
 		xsmcSetArrayBuffer(xsVar(0), NULL, ev.len);
 		r = dtls_server_poll(_server(the), &ev, xsmcToArrayBuffer(xsVar(0)), ev.len);
-	} else if (r == 1 && (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA)) {
+	} else if (r == 1 && (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA || ev.kind == DTLS_EV_CONNECTED)) {
 		xsmcSetArrayBuffer(xsVar(0), NULL, 0); /* an empty datagram */
 	}
 	if (r != 1)
@@ -371,8 +372,8 @@ void xs_dtls_server_poll(xsMachine* the)
 	xsmcSet(xsResult, xsID("kind"), xsVar(1));
 	xsmcSetStringBuffer(xsVar(1), (char *)ev.peer, (xsIntegerValue)ev.peer_len);
 	xsmcSet(xsResult, xsID("peer"), xsVar(1));
-	if (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA)
-		xsmcSet(xsResult, xsID("data"), xsVar(0));
+	if (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA || ev.kind == DTLS_EV_CONNECTED)
+		xsmcSet(xsResult, xsID("data"), xsVar(0)); /* connected: the PSK identity (empty: none) */
 	if (ev.kind == DTLS_EV_CLOSED && ev.code != 0) {
 		xsmcSetString(xsVar(1), (char *)dtls_error_code(ev.code));
 		xsmcSet(xsResult, xsID("code"), xsVar(1));
