@@ -21,7 +21,7 @@ import { CoapServerEngine, makeCode, utf8Encode, type ServerAnswer, type ServerR
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
 import { DeadlineTimer } from "../../src/link/deadline-timer.js";
 import { JsonDocument, JsonError, T_OBJECT, T_STRING } from "../../src/json/index.js";
-import type { Decision, Requirements } from "../../src/verifier/index.js";
+import { MutableDecision, type Decision, type Requirements } from "../../src/verifier/index.js";
 
 export const CONTENT_FORMAT_JSON = 50;
 /** Requests handled per datagram (the engine's own queue is bounded too). */
@@ -48,10 +48,23 @@ const PUT = 3;
 
 export type RelayState = "on" | "off";
 
-/** What the gate needs of a verifier (src/verifier `Verifier`). */
+/** What the gate needs of a verifier (src/verifier `Verifier`, TokenVerifier). */
 export interface GateVerifier {
   verify(token: string, requirements: Requirements): Promise<Decision>;
+  /** A cache hit decided at once into `out` (true), or false: then `verify`. Optional: without it every command awaits. */
+  verifyCached?(token: string, requirements: Requirements, out: MutableDecision): boolean;
 }
+
+/** What a verifier that threw (a bug: verifiers fail closed with a decision) is answered with: deny. */
+const INTERNAL_DENIAL: Decision = {
+  allowed: false,
+  reason: "idp_error",
+  sub: undefined,
+  scopes: undefined,
+  expiresAt: undefined,
+  fromCache: false,
+  errorCode: "internal",
+};
 
 /** The command server's link: plaintext CoAP datagrams, and who each peer proved to be (a DTLS server link). */
 export interface GateLink extends DatagramLink {
@@ -104,7 +117,12 @@ export function decisionJson(allowed: boolean, reason: string, fromCache: boolea
  * iterative (a peer's nesting cannot exhaust the XS stack, as JSON.parse's recursion did at ~230 levels of
  * a 491-byte command), at most COMMAND_MAX_DEPTH deep and COMMAND_MAX_TOKENS tokens, duplicates refused.
  */
-function parseCommand(doc: JsonDocument, payload: Uint8Array): { token: string; state: RelayState } | undefined {
+interface Command {
+  readonly token: string;
+  readonly state: RelayState;
+}
+
+function parseCommand(doc: JsonDocument, payload: Uint8Array): Command | undefined {
   if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return undefined;
   try {
     doc.parse(payload, { maxBytes: MAX_COMMAND_BYTES, maxDepth: COMMAND_MAX_DEPTH });
@@ -126,6 +144,8 @@ export class Gate {
   readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES });
   readonly #requirements: Requirements;
   readonly #commandDoc = new JsonDocument(COMMAND_MAX_TOKENS);
+  /** The decision of a cache hit, reused command after command. */
+  readonly #hit = new MutableDecision();
   #state: RelayState = "off";
   readonly #deadline: DeadlineTimer;
   #closed = false;
@@ -198,7 +218,7 @@ export class Gate {
   #route(req: ServerRequest): void {
     if (req.path === "relay") {
       if (req.method === GET) this.#answer(req, CONTENT, `{"state":"${this.#state}"}`);
-      else if (req.method === POST || req.method === PUT) void this.#command(req);
+      else if (req.method === POST || req.method === PUT) this.#command(req);
       else this.#answer(req, METHOD_NOT_ALLOWED, undefined);
     } else if (req.path === "stats" && this.#o.stats !== undefined) {
       if (req.method === GET) this.#answer(req, CONTENT, this.#o.stats());
@@ -206,7 +226,11 @@ export class Gate {
     } else this.#answer(req, NOT_FOUND, undefined);
   }
 
-  async #command(req: ServerRequest): Promise<void> {
+  /**
+   * Not async: a cache hit is decided and answered within this call (no promise, no async frame on the
+   * device's 512-slot stack, nothing allocated for the decision); only a miss waits for the provider.
+   */
+  #command(req: ServerRequest): void {
     if (req.contentFormat !== CONTENT_FORMAT_JSON) {
       // RFC 7252 §5.9.2.9: a command is JSON (50) only; one without a Content-Format is not guessed at.
       this.commands++;
@@ -223,21 +247,20 @@ export class Gate {
       this.#log(`gate: ${req.peer.address}:${req.peer.port} bad command -> 4.00`);
       return;
     }
-    let d: Decision;
-    try {
-      d = await this.#o.verifier.verify(command.token, this.#callerRequirements(req.peer));
-    } catch {
-      // The verifier fails closed with a decision; an exception here is a bug: still deny.
-      d = {
-        allowed: false,
-        reason: "idp_error",
-        sub: undefined,
-        scopes: undefined,
-        expiresAt: undefined,
-        fromCache: false,
-        errorCode: "internal",
-      };
+    const requirements = this.#callerRequirements(req.peer);
+    const verifier = this.#o.verifier;
+    if (verifier.verifyCached?.(command.token, requirements, this.#hit) === true) {
+      this.#decided(req, command, this.#hit);
+      return;
     }
+    verifier.verify(command.token, requirements).then(
+      (d) => this.#decided(req, command, d),
+      () => this.#decided(req, command, INTERNAL_DENIAL),
+    );
+  }
+
+  /** Answers a command with its decision (read at once: a hit's decision is reused by the next command). */
+  #decided(req: ServerRequest, command: Command, d: Decision): void {
     if (this.#closed) return;
     this.commands++;
     const code = codeForReason(d.reason);

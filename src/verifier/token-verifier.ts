@@ -144,15 +144,16 @@ export class TokenVerifier {
   }
 
   /**
-   * The allocation-free path: decides from the cache into `out` and returns true, or returns false on a
-   * miss (then call `verify`). Uses the default requirements unless given others.
+   * The synchronous path, argument for argument Verifier's: decides from the cache into `out` (which the
+   * caller owns and reuses) and returns true, or returns false on a miss (then call `verify`).
+   * `requirements` replace the defaults key by key, as in `verify`; `undefined` takes the defaults.
    */
-  verifyCached(token: string, out: MutableDecision, requirements: Requirements = this.#defaults): boolean {
+  verifyCached(token: string, requirements: Requirements | undefined, out: MutableDecision): boolean {
     if (this.#closed) {
       out.deny("idp_unavailable", "verifier.closed");
       return true;
     }
-    return this.#verifier.verifyCached(token, requirements, out);
+    return this.#verifier.verifyCached(token, requirements === undefined ? this.#defaults : { ...this.#defaults, ...requirements }, out);
   }
 
   /** Counters: hits, misses, introspections, rate-limited, errors by code, cache size, ... */
