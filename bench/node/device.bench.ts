@@ -163,12 +163,13 @@ async function main(): Promise<void> {
       chunkBytes: afterHundred.chunks - afterHit.chunks,
       slots: afterHundred.slots - afterHit.slots,
     });
-    // Fill the 16-entry cache with distinct active tokens (paced under the verifier's global rate limit).
+    // Fill the 16-entry cache with distinct active tokens, paced under the gate's per-caller limit (one
+    // operator identity: GATE_CALLER_RATE, 1 introspection a second once its burst is spent).
     let worst = Math.max(above(afterCold, true).estBytes, above(afterWarm, true).estBytes);
     let peakStats = afterCold;
     for (let i = 0; i < 16; i++) {
       const t = p.store.issue({ sub: `bench.device.${i}`, scope: "tenant.demo relay.write", lifetimeSeconds: 3600 });
-      if (i >= 6) await sleep(550);
+      await sleep(1_050);
       const r = await client.command(t, "on");
       if (r.decision?.allowed !== true) throw new Error(`fill ${i}: ${r.code} ${r.text}`);
       const s = await stats();
