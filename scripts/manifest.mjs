@@ -4,6 +4,8 @@
 // --check also checks that the C lists name exactly the C files of modules/dtls: its Moddable manifest
 // (modules/dtls/manifest.json, xs/ included) and the N-API addon's hosts/node/native/binding.gyp (the Makefiles
 // of hosts/xs, modules/*/test and the scripts take modules/dtls/*.c by wildcard).
+// And that the Moddable manifests of hosts/moddable and examples/gate map every TypeScript module of their
+// directory: a module the app imports but its manifest does not name builds, then fails at run time on a device.
 // Usage: node scripts/manifest.mjs [--check]   (--check: exit 1 and name the differences)
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
@@ -39,6 +41,28 @@ export function checkManifest() {
 }
 
 /** Differences between the C files of modules/dtls and the two lists that name them one by one. */
+/** The directories whose Moddable manifest names its modules one by one, and the subdirectories it leaves out. */
+const APP_MANIFESTS = [
+  { dir: "hosts/moddable", skip: ["public"] }, // public/: named by the root manifest
+  { dir: "examples/gate", skip: ["node"] }, // node/: the Node start-up
+];
+
+export function checkAppModules() {
+  const problems = [];
+  for (const { dir, skip } of APP_MANIFESTS) {
+    const base = join(root, dir);
+    const manifest = JSON.parse(readFileSync(join(base, "manifest.json"), "utf8"));
+    const mapped = new Set();
+    for (const value of Object.values(manifest.modules ?? {}))
+      for (const v of Array.isArray(value) ? value : [value]) mapped.add(v.replace(/^\.\//, ""));
+    const files = listFiles(base, (p) => p.endsWith(".ts") && !p.endsWith(".d.ts"))
+      .map((p) => relative(base, p).replace(/\\/g, "/").slice(0, -3))
+      .filter((f) => !skip.some((s) => f.startsWith(`${s}/`)));
+    for (const f of files) if (!mapped.has(f)) problems.push(`${dir}/manifest.json: ${f}.ts is not a module of the app`);
+  }
+  return problems;
+}
+
 export function checkCSources() {
   const dtls = join(root, "modules", "dtls");
   const core = listFiles(dtls, (p) => p.endsWith(".c") && dirname(p) === dtls).map((p) => relative(dtls, p).slice(0, -2));
@@ -69,7 +93,7 @@ export function checkCSources() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   if (process.argv.includes("--check")) {
-    const problems = [...checkManifest().map((p) => `src/manifest.json: ${p}`), ...checkCSources()];
+    const problems = [...checkManifest().map((p) => `src/manifest.json: ${p}`), ...checkCSources(), ...checkAppModules()];
     for (const p of problems) say(p);
     process.exit(problems.length === 0 ? 0 : 1);
   }
