@@ -22,6 +22,9 @@ export interface UdpLinkOptions {
   /** Local port to bind (default 0: an ephemeral one); a server's well-known port. */
   readonly port?: number;
   readonly maxDatagramSize?: number;
+  /** close() waits for the datagrams already sent to leave (a DTLS client's close_notify); otherwise closing
+   * cancels the sends still pending. */
+  readonly lingerOnClose?: boolean;
 }
 
 export class UdpLink extends LinkReceivers implements DatagramLink {
@@ -30,6 +33,8 @@ export class UdpLink extends LinkReceivers implements DatagramLink {
   #v4: dgram.Socket | undefined;
   #v6: dgram.Socket | undefined;
   #closed = false;
+  /** Datagrams handed to a socket whose send has not completed. */
+  #pending = 0;
 
   constructor(options: UdpLinkOptions = {}) {
     super();
@@ -75,14 +80,22 @@ export class UdpLink extends LinkReceivers implements DatagramLink {
 
   send(datagram: Uint8Array, to: Endpoint): void {
     if (this.#closed) return;
+    this.#pending++;
     this.#socket(isIPv6(to.address)).send(datagram, to.port, to.address, (err) => {
-      if (err) this.fail(err, to);
+      if (err && !this.#closed) this.fail(err, to);
+      if (--this.#pending === 0 && this.#closed && this.#options.lingerOnClose === true) this.#closeSockets();
     });
   }
 
+  /** Closes the sockets, with lingerOnClose once the datagrams already sent have left. Nothing is received or
+   * sent after it. Safe twice. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#pending === 0 || this.#options.lingerOnClose !== true) this.#closeSockets();
+  }
+
+  #closeSockets(): void {
     for (const s of [this.#v4, this.#v6]) {
       try {
         s?.close();

@@ -15,7 +15,7 @@
  * ```
  */
 import type { IdpgateError } from "../../src/errors.js";
-import { DtlsError, faultOf } from "./dtls-error.js";
+import { DtlsError, faultOf } from "../../src/link/dtls-error.js";
 import type { DtlsServerEvent, DtlsServerSessions } from "../../src/link/dtls-server-sessions.js";
 import type {} from "./native.js";
 

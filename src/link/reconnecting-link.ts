@@ -25,7 +25,8 @@ export interface ConnectAttempt {
 
 export type LinkConnector = (attempt: ConnectAttempt) => Promise<DatagramLink>;
 
-class Attempt implements ConnectAttempt {
+/** The ConnectAttempt a connector is handed: cancel() runs its listeners once. */
+export class Attempt implements ConnectAttempt {
   cancelled = false;
   #listeners: (() => void)[] = [];
 

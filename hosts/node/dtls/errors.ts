@@ -1,8 +1,8 @@
 /**
- * The Node side of DtlsError (modules/dtls/dtls-error.ts): readable messages for the codes the addon reports,
+ * The Node side of DtlsError (src/link/dtls-error.ts): readable messages for the codes the addon reports,
  * and the conversion of what it throws.
  */
-import { DtlsError, faultOf } from "../../../modules/dtls/dtls-error.js";
+import { DtlsError, faultOf } from "../../../src/link/dtls-error.js";
 
 export { DtlsError };
 

@@ -1,10 +1,10 @@
 /**
- * DtlsError: the typed error of the DTLS layer on every host (the XS binding in dtls.ts, the Node wrapper in
+ * DtlsError: the typed error of the DTLS layer on every host (modules/dtls/dtls.ts, the XS binding; the Node wrapper in
  * hosts/node/dtls). `code` is the stable string mapped once, in the C core (`dtls.bad_psk`,
  * `dtls.handshake_timeout`, `dtls.fatal_alert`, ...); `alert` is the TLS alert number when one was received
  * (-1 otherwise).
  */
-import { IdpgateError, nameError, type Fault } from "../../src/errors.js";
+import { IdpgateError, nameError, type Fault } from "../errors.js";
 
 export class DtlsError extends IdpgateError {
   readonly alert: number;
