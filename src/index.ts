@@ -20,7 +20,15 @@
  */
 export { IdpgateError, ArgumentError, isIdpgateError, type Fault } from "./errors.js";
 export type { MonotonicClock, WallClock, RandomSource, Timers, TimerHandle, Endpoint, DatagramLink } from "./ports.js";
-export { CoapClient, CoapResponse, CoapServerEngine, CoapFormatError, CoapExchangeError, type CoapRequest } from "./coap/index.js";
+export {
+  CoapClient,
+  CoapResponse,
+  CoapServerEngine,
+  CoapServerDriver,
+  CoapFormatError,
+  CoapExchangeError,
+  type CoapRequest,
+} from "./coap/index.js";
 export { ReconnectingLink, type LinkConnector } from "./link/reconnecting-link.js";
 export {
   IntrospectionClient,

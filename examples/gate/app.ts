@@ -17,14 +17,13 @@
  * Every answer to a command carries the decision {allowed, reason, fromCache}. Tokens never leave this
  * module: not in answers, not in the log.
  */
-import { CoapServerEngine, makeCode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
+import { CoapServerDriver, makeCode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
-import { DeadlineTimer } from "../../src/link/deadline-timer.js";
 import { JsonDocument, JsonError, T_OBJECT, T_STRING } from "../../src/json/index.js";
 import { MutableDecision, type Decision, type Requirements } from "../../src/verifier/index.js";
 
 export const CONTENT_FORMAT_JSON = 50;
-/** Requests handled per datagram (the engine's own queue is bounded too). */
+/** Requests handled per wake-up (the engine's own queue is bounded too). */
 const MAX_REQUESTS_PER_WAKE = 8;
 const MAX_COMMAND_BYTES = 512;
 /** A command is one flat object; deeper input is refused before it costs anything. */
@@ -140,16 +139,13 @@ function parseCommand(doc: JsonDocument, payload: Uint8Array): Command | undefin
 
 export class Gate {
   readonly #o: GateOptions;
-  // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
-  readonly #engine = new CoapServerEngine({ maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES });
+  readonly #server: CoapServerDriver;
   readonly #requirements: Requirements;
   readonly #commandDoc = new JsonDocument(COMMAND_MAX_TOKENS);
   /** The decision of a cache hit, reused command after command. */
   readonly #hit = new MutableDecision();
   #state: RelayState = "off";
-  readonly #deadline: DeadlineTimer;
   #closed = false;
-  #serving = false;
   /** Commands answered, allowed and denied. */
   commands = 0;
   allowed = 0;
@@ -157,13 +153,16 @@ export class Gate {
 
   constructor(options: GateOptions) {
     this.#o = options;
-    this.#deadline = new DeadlineTimer(options.timers, options.clock, () => {
-      if (this.#closed) return;
-      this.#engine.handleTimeout(this.#o.clock.now());
-      this.#flush();
-    });
     this.#requirements = options.issuer === undefined ? { scope: options.scope } : { scope: options.scope, issuer: options.issuer };
-    options.link.onDatagram((data, from) => this.#receive(data, from));
+    this.#server = new CoapServerDriver({
+      link: options.link,
+      clock: options.clock,
+      timers: options.timers,
+      handler: (req) => this.#route(req),
+      // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
+      engine: { maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES },
+      maxRequestsPerWake: MAX_REQUESTS_PER_WAKE,
+    });
     options.link.onError((error, peer) =>
       this.#log(
         `gate: link ${peer === undefined ? "" : `${peer.address}:${peer.port} `}${(error as { code?: string }).code ?? error.message}`,
@@ -178,41 +177,12 @@ export class Gate {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#deadline.cancel();
+    this.#server.close();
     this.#o.link.close();
   }
 
   #log(line: string): void {
     this.#o.log?.(line);
-  }
-
-  #receive(data: Uint8Array, from: Endpoint): void {
-    if (this.#closed) return;
-    const now = this.#o.clock.now();
-    this.#engine.handleDatagram(data, from, now);
-    // Requests are served from a promise job, not from inside the receive path (socket -> DTLS -> here):
-    // the XS stack of a device is 512 slots, and serving may encrypt an answer or open the provider link
-    // (a DTLS handshake) underneath. Retransmitted requests were answered by handleDatagram already.
-    if (!this.#serving) {
-      this.#serving = true;
-      void Promise.resolve().then(() => this.#serve());
-    }
-    this.#flush();
-  }
-
-  #serve(): void {
-    this.#serving = false;
-    if (this.#closed) return;
-    let i = 0;
-    for (let req = this.#engine.pollEvent(); req !== undefined; req = i < MAX_REQUESTS_PER_WAKE ? this.#engine.pollEvent() : undefined) {
-      this.#route(req);
-      i++;
-    }
-    if (i >= MAX_REQUESTS_PER_WAKE) {
-      this.#serving = true; // more may wait: another job, so other work runs in between
-      void Promise.resolve().then(() => this.#serve());
-    }
-    this.#flush();
   }
 
   #route(req: ServerRequest): void {
@@ -276,7 +246,6 @@ export class Gate {
     this.#log(
       `gate: command ${command.state} -> ${code >> 5}.${String(code & 31).padStart(2, "0")} ${d.allowed ? "allowed" : "denied"} ${d.reason}${d.errorCode === undefined ? "" : ` [${d.errorCode}]`}${d.fromCache ? " (cache)" : ""}`,
     );
-    this.#flush();
   }
 
   /**
@@ -291,12 +260,6 @@ export class Gate {
 
   #answer(req: ServerRequest, code: number, json: string | undefined): void {
     const answer: ServerAnswer = json === undefined ? { code } : { code, contentFormat: CONTENT_FORMAT_JSON, payload: utf8Encode(json) };
-    this.#engine.respond(req.id, answer, this.#o.clock.now());
-  }
-
-  #flush(): void {
-    if (this.#closed) return;
-    for (let t = this.#engine.pollTransmit(); t !== undefined; t = this.#engine.pollTransmit()) this.#o.link.send(t.bytes, t.to);
-    this.#deadline.set(this.#engine.pollTimeout());
+    this.#server.respond(req, answer);
   }
 }

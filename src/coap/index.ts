@@ -68,3 +68,4 @@ export {
   type ServerTransmit,
   type ServerOptions,
 } from "./server.js";
+export { CoapServerDriver, MAX_REQUESTS_PER_WAKE, type CoapServerDriverOptions, type CoapServerLink } from "./server-driver.js";
