@@ -8,6 +8,7 @@
  *   --server-name NAME           the name the server certificate must carry (default: the URL's host)
  */
 import { readFileSync } from "node:fs";
+import { ArgumentError } from "../../../src/errors.js";
 import { DtlsError } from "../dtls/errors.js";
 import type { DtlsOptions } from "../dtls/options.js";
 import { DtlsSession } from "../dtls/session.js";
@@ -112,7 +113,9 @@ function checkWithDtls(role: "client" | "server", options: DtlsOptions, flags: s
   try {
     (role === "client" ? DtlsSession.client(options) : DtlsSession.server(options)).free();
   } catch (error) {
-    if (error instanceof DtlsError && error.fault === "caller") throw new UsageError(`${flags}: ${expected}`);
+    // A DtlsError from mbedtls, or the key parser's key.malformed: both the caller's, both named by flag only.
+    if ((error instanceof DtlsError || error instanceof ArgumentError) && error.fault === "caller")
+      throw new UsageError(`${flags}: ${expected}`);
     throw error;
   }
 }

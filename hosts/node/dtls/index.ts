@@ -3,7 +3,7 @@
  * hosts/node/native), a client DatagramLink and a multi-peer server socket.
  */
 export { DtlsError } from "./errors.js";
-export { parseKey, type DtlsOptions, type PskCredential } from "./options.js";
+export { type DtlsOptions, type PskCredential } from "./options.js";
 export { DtlsSession, type DtlsEvent, type DtlsState } from "./session.js";
 export { DtlsServer, type DtlsServerEvent, type DtlsServerOptions } from "./server.js";
 export { DtlsLink, type DtlsLinkOptions } from "./dtls-link.js";

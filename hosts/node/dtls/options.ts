@@ -2,8 +2,8 @@
  * DTLS options as TypeScript callers write them, and their conversion to the addon's form.
  * PSK keys are text (UTF-8 bytes) or `hex:00112233...`.
  */
-import { DtlsError } from "./errors.js";
 import type { NativeOptions } from "./_native.js";
+import { keyFromText } from "../../../src/key-text.js";
 
 export interface PskCredential {
   readonly identity: string | Uint8Array;
@@ -35,21 +35,6 @@ export interface DtlsOptions {
   readonly connectionId?: boolean;
 }
 
-/** Decodes `hex:...` or UTF-8 text. */
-export function parseKey(key: string | Uint8Array): Uint8Array {
-  if (typeof key !== "string") return key;
-  if (key.startsWith("hex:")) {
-    const hex = key.slice(4);
-    if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) {
-      throw new DtlsError("dtls.bad_argument", "caller", "a hex: key needs an even number of hex digits");
-    }
-    const out = new Uint8Array(hex.length / 2);
-    for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-    return out;
-  }
-  return new TextEncoder().encode(key);
-}
-
 function bytes(v: string | Uint8Array): Uint8Array {
   return typeof v === "string" ? new TextEncoder().encode(v) : v;
 }
@@ -58,14 +43,17 @@ export function toNative(role: "client" | "server", o: DtlsOptions): NativeOptio
   const n: NativeOptions = { role };
   if (o.psk !== undefined) {
     const list = Array.isArray(o.psk) ? (o.psk as readonly PskCredential[]) : [o.psk as PskCredential];
-    n.psk = list.map((p) => ({ identity: bytes(p.identity), key: parseKey(p.key) }));
+    n.psk = list.map((p) => ({ identity: bytes(p.identity), key: keyFromText(p.key, "psk.key") }));
   }
   if (o.ca !== undefined) n.ca = bytes(o.ca);
   if (o.cert !== undefined) n.cert = bytes(o.cert);
   if (o.key !== undefined) n.key = bytes(o.key);
   if (o.serverName !== undefined) n.serverName = o.serverName;
   if (o.pin !== undefined) {
-    const sha = typeof o.pin.sha256 === "string" ? parseKey(`hex:${o.pin.sha256.replace(/^hex:/, "").replace(/:/g, "")}`) : o.pin.sha256;
+    const sha =
+      typeof o.pin.sha256 === "string"
+        ? keyFromText(`hex:${o.pin.sha256.replace(/^hex:/, "").replace(/:/g, "")}`, "pin.sha256")
+        : o.pin.sha256;
     n.pin = { kind: o.pin.kind, sha256: sha };
   }
   if (o.suites !== undefined) n.suites = [...o.suites];

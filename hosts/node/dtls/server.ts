@@ -30,14 +30,9 @@ export class DtlsServer implements DtlsServerSessions {
 
   constructor(options: DtlsServerOptions) {
     const Addon = loadAddon();
+    const n = toNative("server", options); // outside native(): see DtlsSession
     this.#s = native(
-      () =>
-        new Addon.Server(
-          toNative("server", options),
-          options.maxSessions ?? 8,
-          options.idleTimeoutMs ?? 300_000,
-          options.evictLeastRecent === true,
-        ),
+      () => new Addon.Server(n, options.maxSessions ?? 8, options.idleTimeoutMs ?? 300_000, options.evictLeastRecent === true),
     );
   }
 

@@ -35,7 +35,9 @@ export class DtlsSession {
 
   private constructor(role: "client" | "server", options: DtlsOptions) {
     const Addon = loadAddon();
-    this.#s = native(() => new Addon.Session(toNative(role, options)));
+    // Outside native(): a malformed option is the caller's typed error (key.malformed), not a binding failure.
+    const n = toNative(role, options);
+    this.#s = native(() => new Addon.Session(n));
   }
 
   /** A client session; call start(now) to send the ClientHello. */
