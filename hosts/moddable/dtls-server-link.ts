@@ -40,8 +40,7 @@ export class DtlsServerLink extends DtlsServerDriver {
       // The table bound, eviction and idle expiry are the driver's: the C core only holds the sessions.
       open: (table) =>
         new DtlsServer({
-          identity: o.psk.identity,
-          key: o.psk.key,
+          psks: [{ identity: o.psk.identity, psk: o.psk.key }],
           maxSessions: table.maxSessions,
           idleTimeoutMs: 0,
           evictLeastRecent: false,

@@ -30,8 +30,7 @@ export function connectDeviceIdp(url: string, options: DeviceIdpOptions): Device
   if (!uri.secure) throw new ArgumentError("idp.insecure", "the device reaches its identity provider over coaps:// only");
   const session = {
     role: "client" as const,
-    identity: options.psk.identity,
-    key: options.psk.key,
+    psks: [{ identity: options.psk.identity, psk: options.psk.key }],
     ...(options.mtu === undefined ? {} : { mtu: options.mtu }),
   };
   const { psk: _psk, ports: _ports, resolve: _resolve, mtu: _mtu, ...connection } = options;

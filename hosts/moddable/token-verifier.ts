@@ -35,11 +35,11 @@ export function deviceSessionOptions(o: TokenVerifierOptions, mtu?: number): Dtl
   if (o.pin !== undefined) throw new ArgumentError("verifier.unsupported", "certificate pins are not available on XS: use psk or ca");
   return {
     role: "client",
-    ...(o.psk === undefined ? {} : { identity: bytes(o.psk.identity), key: keyFromText(o.psk.key, "psk.key") }),
+    ...(o.psk === undefined ? {} : { psks: [{ identity: bytes(o.psk.identity), psk: keyFromText(o.psk.key, "psk.key") }] }),
     ...(o.ca === undefined ? {} : { ca: bytes(o.ca) }),
     ...(o.serverName === undefined ? {} : { serverName: o.serverName }),
-    ...(o.certificate === undefined ? {} : { cert: bytes(o.certificate) }),
-    ...(o.privateKey === undefined ? {} : { certKey: bytes(o.privateKey) }),
+    ...(o.certificate === undefined ? {} : { certificate: bytes(o.certificate) }),
+    ...(o.privateKey === undefined ? {} : { privateKey: bytes(o.privateKey) }),
     ...(mtu === undefined ? {} : { mtu }),
   };
 }
@@ -49,7 +49,7 @@ export function deviceIdpLinkOpener(session: DtlsSessionOptions, ports: DevicePo
   return (address, uri, attempt) => {
     if (!uri.secure) throw new ArgumentError("idp.insecure", "the device reaches its identity provider over coaps:// only");
     // Certificates are checked against the URL's host name unless told otherwise.
-    const serverName = session.serverName ?? (uri.hostIsLiteral || session.identity !== undefined ? undefined : uri.host);
+    const serverName = session.serverName ?? (uri.hostIsLiteral || session.psks !== undefined ? undefined : uri.host);
     return DtlsClientLink.connect(
       {
         raw: new UdpLink(),

@@ -27,8 +27,8 @@ export function dtlsOptionsOf(o: TokenVerifierOptions): DtlsOptions {
     ...(o.ca === undefined ? {} : { ca: o.ca }),
     ...(o.serverName === undefined ? {} : { serverName: o.serverName }),
     ...(o.pin === undefined ? {} : { pin: o.pin }),
-    ...(o.certificate === undefined ? {} : { cert: o.certificate }),
-    ...(o.privateKey === undefined ? {} : { key: o.privateKey }),
+    ...(o.certificate === undefined ? {} : { certificate: o.certificate }),
+    ...(o.privateKey === undefined ? {} : { privateKey: o.privateKey }),
   };
 }
 

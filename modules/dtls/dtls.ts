@@ -9,7 +9,7 @@
  *
  * @example
  * ```ts
- * const c = new DtlsSession({ role: "client", identity: bytes("dev"), key: keyBytes });
+ * const c = new DtlsSession({ role: "client", psks: [{ identity: bytes("dev"), psk: keyBytes }] });
  * c.start(Time.ticks);
  * for (let d = c.pollTransmit(); d; d = c.pollTransmit()) udp.write(d, address, port);
  * ```
@@ -17,27 +17,13 @@
 import type { IdpgateError } from "../../src/errors.js";
 import { DtlsError, faultOf } from "../../src/link/dtls-error.js";
 import type { DtlsServerEvent, DtlsServerSessions } from "../../src/link/dtls-server-sessions.js";
+import type { DtlsBindingOptions } from "../../src/link/dtls-binding-options.js";
 import type {} from "./native.js";
 
 export { DtlsError };
 
-export interface DtlsSessionOptions {
-  readonly role: "client" | "server";
-  /** PSK identity and key bytes. */
-  readonly identity?: Uint8Array;
-  readonly key?: Uint8Array;
-  /** Trusted CA (PEM bytes), expected server name, own certificate and key (PEM bytes). */
-  readonly ca?: Uint8Array;
-  readonly serverName?: string;
-  readonly cert?: Uint8Array;
-  readonly certKey?: Uint8Array;
-  readonly mtu?: number;
-  readonly handshakeTimeoutMinMs?: number;
-  readonly handshakeTimeoutMaxMs?: number;
-  readonly handshakeDeadlineMs?: number;
-  /** Ask for an RFC 9146 Connection ID (mbedtls 3.x / 4.x built with it; dtls.unavailable otherwise). */
-  readonly connectionId?: boolean;
-}
+/** The options both bindings take (src/link/dtls-binding-options.ts): the same names on Node and on XS. */
+export type DtlsSessionOptions = DtlsBindingOptions;
 
 export type DtlsState = "handshaking" | "connected" | "closed" | "failed";
 const STATES: readonly DtlsState[] = ["handshaking", "connected", "closed", "failed"];
@@ -46,23 +32,6 @@ export type DtlsEvent =
   | { readonly type: "connected" }
   | { readonly type: "data"; readonly data: Uint8Array }
   | { readonly type: "closed"; readonly error?: IdpgateError };
-
-/** The option arguments sessions and servers share, in the order dtls_xs.c's _options reads them. */
-function optionArgs(o: Omit<DtlsSessionOptions, "role">): unknown[] {
-  return [
-    o.identity,
-    o.key,
-    o.mtu,
-    o.handshakeTimeoutMinMs,
-    o.handshakeTimeoutMaxMs,
-    o.handshakeDeadlineMs,
-    o.ca,
-    o.serverName,
-    o.cert,
-    o.certKey,
-    o.connectionId === true,
-  ];
-}
 
 /** Runs a native call; an Error thrown by the binding (with .code) becomes a DtlsError. */
 function call<T>(fn: () => T): T {
@@ -85,7 +54,7 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
 
   constructor(o: DtlsSessionOptions) {
     super();
-    call(() => native("xs_dtls_session_init").call(this, o.role === "client" ? 0 : 1, ...optionArgs(o)));
+    call(() => native("xs_dtls_session_init").call(this, o));
   }
 
   /** True when the connected session uses an RFC 9146 Connection ID (both ends asked for one). */
@@ -179,7 +148,7 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
 }
 
 /** DtlsServer's own options: the session options for the server role, and the table's bounds. */
-export interface DtlsServerOptions extends Omit<DtlsSessionOptions, "role" | "serverName"> {
+export interface DtlsServerOptions extends Omit<DtlsBindingOptions, "role" | "serverName"> {
   /** Sessions held at once. */
   readonly maxSessions: number;
   /** A connected peer silent this long is dropped, ms (0 = never). */
@@ -214,7 +183,7 @@ function payload(ev: NativeServerEvent): Uint8Array {
 export class DtlsServer extends Native("xs_dtls_server_destructor") implements DtlsServerSessions {
   constructor(o: DtlsServerOptions) {
     super();
-    call(() => native("xs_dtls_server_init").call(this, o.maxSessions, o.idleTimeoutMs, o.evictLeastRecent === true, ...optionArgs(o)));
+    call(() => native("xs_dtls_server_init").call(this, { ...o, role: "server" }));
   }
 
   /** Throws dtls.session_limit when a newcomer that proved its address finds no room. */

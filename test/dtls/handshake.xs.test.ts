@@ -21,8 +21,8 @@ async function declareTests(): Promise<void> {
   const run = (a: Session, b: Session, start: number): number => runPair(a, b, start, 300);
 
   test("PSK-CCM8 handshake, exchange and close_notify between two XS DtlsSessions", () => {
-    const c = new DtlsSession({ role: "client", identity: bytes("device-1"), key: KEY, ...TIMERS });
-    const s = new DtlsSession({ role: "server", identity: bytes("device-1"), key: KEY, ...TIMERS });
+    const c = new DtlsSession({ role: "client", psks: [{ identity: bytes("device-1"), psk: KEY }], ...TIMERS });
+    const s = new DtlsSession({ role: "server", psks: [{ identity: bytes("device-1"), psk: KEY }], ...TIMERS });
     c.start(0);
     run(c, s, 0);
     assert.equal(c.state, "connected");
@@ -51,8 +51,8 @@ async function declareTests(): Promise<void> {
   });
 
   test("a wrong key ends with dtls.bad_psk; use after free throws dtls.closed", () => {
-    const c = new DtlsSession({ role: "client", identity: bytes("device-1"), key: bytes("wrong"), ...TIMERS });
-    const s = new DtlsSession({ role: "server", identity: bytes("device-1"), key: KEY, ...TIMERS });
+    const c = new DtlsSession({ role: "client", psks: [{ identity: bytes("device-1"), psk: bytes("wrong") }], ...TIMERS });
+    const s = new DtlsSession({ role: "server", psks: [{ identity: bytes("device-1"), psk: KEY }], ...TIMERS });
     c.start(0);
     run(c, s, 0);
     assert.equal(c.state, "failed");
@@ -89,7 +89,7 @@ async function declareTests(): Promise<void> {
   }
 
   test("DtlsServer: a session per peer through cookies; a newcomer that proved its address replaces the least recent", () => {
-    const psk = { identity: bytes("device-1"), key: KEY, ...TIMERS };
+    const psk = { psks: [{ identity: bytes("device-1"), psk: KEY }], ...TIMERS };
     const srv = new DtlsServer({ ...psk, maxSessions: 1, idleTimeoutMs: 0, evictLeastRecent: true });
     const a = new DtlsSession({ role: "client", ...psk });
     const b = new DtlsSession({ role: "client", ...psk });
@@ -145,7 +145,7 @@ async function declareTests(): Promise<void> {
   });
 
   test("a Connection ID is refused with dtls.unavailable where mbedtls lacks RFC 9146, else negotiated", () => {
-    const ask = { identity: bytes("device-1"), key: KEY, connectionId: true, ...TIMERS };
+    const ask = { psks: [{ identity: bytes("device-1"), psk: KEY }], connectionId: true, ...TIMERS };
     let c: Session;
     try {
       c = new DtlsSession({ role: "client", ...ask });

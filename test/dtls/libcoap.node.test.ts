@@ -87,8 +87,8 @@ for (const flavour of FLAVOURS) {
         port: dtlsPort,
         ca: pki.caPem,
         serverName: "localhost",
-        cert: pki.clientCert,
-        key: pki.clientKey,
+        certificate: pki.clientCert,
+        privateKey: pki.clientKey,
         ...FAST,
       });
       assert.equal(r.code, "2.05");
@@ -175,7 +175,7 @@ for (const flavour of FLAVOURS) {
   test(`coap-client-${flavour} with PKI (client certificate required) gets an answer from our server`, async () => {
     requireAddon();
     requireTool(`coap-client-${flavour}`);
-    const { srv, seen } = await ourServer({ cert: pki.serverCert, key: pki.serverKey, ca: pki.caPem });
+    const { srv, seen } = await ourServer({ certificate: pki.serverCert, privateKey: pki.serverKey, ca: pki.caPem });
     try {
       const cli = spawnPeer(
         `coap-client-${flavour}`,

@@ -240,7 +240,7 @@ test("certificate handshake fragmented to a 300-byte MTU: every datagram fits, b
   const pki = makePki();
   try {
     const c = DtlsSession.client({ ca: pki.caPem, serverName: "localhost", mtu: 300, ...TIMERS });
-    const s = DtlsSession.server({ cert: pki.serverCert, key: pki.serverKey, mtu: 300, ...TIMERS });
+    const s = DtlsSession.server({ certificate: pki.serverCert, privateKey: pki.serverKey, mtu: 300, ...TIMERS });
     c.start(0);
     let largest = 0;
     let now = 0;
@@ -315,7 +315,7 @@ test("an expired server certificate is dtls.expired_certificate; a CA-less clien
   const pki = makePki();
   try {
     const c = DtlsSession.client({ ca: pki.caPem, serverName: "localhost", ...TIMERS });
-    const s = DtlsSession.server({ cert: pki.expiredCert, key: pki.expiredKey, ...TIMERS });
+    const s = DtlsSession.server({ certificate: pki.expiredCert, privateKey: pki.expiredKey, ...TIMERS });
     c.start(0);
     runPair(c, s, 0);
     assert.equal(c.state, "failed");

@@ -138,8 +138,10 @@ export function dtlsOptions(flags: DtlsFlags, role: "client" | "server", default
   const ca = flags.ca === undefined ? {} : { ca: read(flags.ca, "CA file") };
   if (ca.ca !== undefined) checkWithDtls("client", ca, `--ca ${flags.ca}`, "no usable certificate in it (PEM or DER expected)");
   const own =
-    flags.cert !== undefined && flags.key !== undefined ? { cert: read(flags.cert, "certificate"), key: read(flags.key, "key") } : {};
-  if (own.cert !== undefined)
+    flags.cert !== undefined && flags.key !== undefined
+      ? { certificate: read(flags.cert, "certificate"), privateKey: read(flags.key, "key") }
+      : {};
+  if (own.certificate !== undefined)
     checkWithDtls("server", own, "--cert/--key", "not a usable certificate and private key (PEM or DER expected)");
   if (role === "server") return { ...psk, ...own, ...ca };
   const serverName = flags.serverName ?? defaultServerName;

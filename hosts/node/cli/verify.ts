@@ -65,8 +65,8 @@ function verifierOptions(args: IdpArgs): TokenVerifierOptions {
     ...(dtls?.ca === undefined ? {} : { ca: dtls.ca }),
     ...(dtls?.serverName === undefined ? {} : { serverName: dtls.serverName }),
     ...(dtls?.pin === undefined ? {} : { pin: dtls.pin }),
-    ...(dtls?.cert === undefined ? {} : { certificate: dtls.cert }),
-    ...(dtls?.key === undefined ? {} : { privateKey: dtls.key }),
+    ...(dtls?.certificate === undefined ? {} : { certificate: dtls.certificate }),
+    ...(dtls?.privateKey === undefined ? {} : { privateKey: dtls.privateKey }),
   };
 }
 

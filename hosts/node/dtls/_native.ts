@@ -6,23 +6,10 @@ import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, resolve } from "node:path";
+import type { DtlsBindingOptions, DtlsBindingServerOptions } from "../../../src/link/dtls-binding-options.js";
 
-export interface NativeOptions {
-  role: "client" | "server";
-  psk?: { identity: Uint8Array; key: Uint8Array }[];
-  ca?: Uint8Array;
-  cert?: Uint8Array;
-  key?: Uint8Array;
-  serverName?: string;
-  pin?: { kind: "cert" | "spki"; sha256: Uint8Array };
-  suites?: string[];
-  mtu?: number;
-  hsMinMs?: number;
-  hsMaxMs?: number;
-  hsDeadlineMs?: number;
-  noCookies?: boolean;
-  cid?: boolean;
-}
+/** The addon reads the options both bindings share (src/link/dtls-binding-options.ts). */
+export type NativeOptions = DtlsBindingOptions;
 
 export interface NativeErrorInfo {
   code: string;
@@ -74,7 +61,7 @@ export interface NativeServer {
 
 export interface NativeAddon {
   Session: new (options: NativeOptions) => NativeSession;
-  Server: new (options: NativeOptions, maxSessions: number, idleMs: number, evictLeastRecent: boolean) => NativeServer;
+  Server: new (options: DtlsBindingServerOptions) => NativeServer;
   errorCode(n: number): string;
 }
 

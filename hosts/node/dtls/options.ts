@@ -20,9 +20,9 @@ export interface DtlsOptions {
   readonly serverName?: string;
   /** Pin the server: SHA-256 of its certificate DER or of its SubjectPublicKeyInfo DER (hex or bytes). */
   readonly pin?: { readonly kind: "cert" | "spki"; readonly sha256: string | Uint8Array };
-  /** Own certificate and key (server; optional client). */
-  readonly cert?: string | Uint8Array;
-  readonly key?: string | Uint8Array;
+  /** Own certificate and its private key (server; optional client): PEM text or DER bytes. */
+  readonly certificate?: string | Uint8Array;
+  readonly privateKey?: string | Uint8Array;
   /** mbedtls suite names, e.g. "TLS-PSK-WITH-AES-128-CCM-8". Default: the CoAP CCM_8 suites. */
   readonly suites?: readonly string[];
   readonly mtu?: number;
@@ -40,27 +40,30 @@ function bytes(v: string | Uint8Array): Uint8Array {
 }
 
 export function toNative(role: "client" | "server", o: DtlsOptions): NativeOptions {
-  const n: NativeOptions = { role };
-  if (o.psk !== undefined) {
-    const list = Array.isArray(o.psk) ? (o.psk as readonly PskCredential[]) : [o.psk as PskCredential];
-    n.psk = list.map((p) => ({ identity: bytes(p.identity), key: keyFromText(p.key, "psk.key") }));
-  }
-  if (o.ca !== undefined) n.ca = bytes(o.ca);
-  if (o.cert !== undefined) n.cert = bytes(o.cert);
-  if (o.key !== undefined) n.key = bytes(o.key);
-  if (o.serverName !== undefined) n.serverName = o.serverName;
-  if (o.pin !== undefined) {
-    const sha =
-      typeof o.pin.sha256 === "string"
-        ? keyFromText(`hex:${o.pin.sha256.replace(/^hex:/, "").replace(/:/g, "")}`, "pin.sha256")
-        : o.pin.sha256;
-    n.pin = { kind: o.pin.kind, sha256: sha };
-  }
-  if (o.suites !== undefined) n.suites = [...o.suites];
-  if (o.mtu !== undefined) n.mtu = o.mtu;
-  if (o.handshakeTimeoutMinMs !== undefined) n.hsMinMs = o.handshakeTimeoutMinMs;
-  if (o.handshakeTimeoutMaxMs !== undefined) n.hsMaxMs = o.handshakeTimeoutMaxMs;
-  if (o.handshakeDeadlineMs !== undefined) n.hsDeadlineMs = o.handshakeDeadlineMs;
-  if (o.connectionId === true) n.cid = true;
-  return n;
+  const list = o.psk === undefined ? undefined : Array.isArray(o.psk) ? (o.psk as readonly PskCredential[]) : [o.psk as PskCredential];
+  const pin =
+    o.pin === undefined
+      ? undefined
+      : {
+          kind: o.pin.kind,
+          sha256:
+            typeof o.pin.sha256 === "string"
+              ? keyFromText(`hex:${o.pin.sha256.replace(/^hex:/, "").replace(/:/g, "")}`, "pin.sha256")
+              : o.pin.sha256,
+        };
+  return {
+    role,
+    ...(list === undefined ? {} : { psks: list.map((p) => ({ identity: bytes(p.identity), psk: keyFromText(p.key, "psk.key") })) }),
+    ...(o.ca === undefined ? {} : { ca: bytes(o.ca) }),
+    ...(o.certificate === undefined ? {} : { certificate: bytes(o.certificate) }),
+    ...(o.privateKey === undefined ? {} : { privateKey: bytes(o.privateKey) }),
+    ...(o.serverName === undefined ? {} : { serverName: o.serverName }),
+    ...(pin === undefined ? {} : { pin }),
+    ...(o.suites === undefined ? {} : { suites: [...o.suites] }),
+    ...(o.mtu === undefined ? {} : { mtu: o.mtu }),
+    ...(o.handshakeTimeoutMinMs === undefined ? {} : { handshakeTimeoutMinMs: o.handshakeTimeoutMinMs }),
+    ...(o.handshakeTimeoutMaxMs === undefined ? {} : { handshakeTimeoutMaxMs: o.handshakeTimeoutMaxMs }),
+    ...(o.handshakeDeadlineMs === undefined ? {} : { handshakeDeadlineMs: o.handshakeDeadlineMs }),
+    ...(o.connectionId === true ? { connectionId: true } : {}),
+  };
 }

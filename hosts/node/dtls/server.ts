@@ -11,6 +11,7 @@ import type { DtlsServerEvent, DtlsServerSessions } from "../../../src/link/dtls
 import { loadAddon, type NativeServer } from "./_native.js";
 import { dtlsError, native } from "./errors.js";
 import { toNative, type DtlsOptions } from "./options.js";
+import type { DtlsBindingServerOptions } from "../../../src/link/dtls-binding-options.js";
 
 export interface DtlsServerOptions extends DtlsOptions {
   /** Peers held at once; more are refused (default 8). */
@@ -30,10 +31,15 @@ export class DtlsServer implements DtlsServerSessions {
 
   constructor(options: DtlsServerOptions) {
     const Addon = loadAddon();
-    const n = toNative("server", options); // outside native(): see DtlsSession
-    this.#s = native(
-      () => new Addon.Server(n, options.maxSessions ?? 8, options.idleTimeoutMs ?? 300_000, options.evictLeastRecent === true),
-    );
+    // Outside native(): see DtlsSession.
+    const n: DtlsBindingServerOptions = {
+      ...toNative("server", options),
+      role: "server",
+      maxSessions: options.maxSessions ?? 8,
+      idleTimeoutMs: options.idleTimeoutMs ?? 300_000,
+      evictLeastRecent: options.evictLeastRecent === true,
+    };
+    this.#s = native(() => new Addon.Server(n));
   }
 
   /** Throws dtls.session_limit when `from` is new and there is no room. */

@@ -6,12 +6,14 @@
  *   new Session(options)          start(now) feed(bytes, now) handleTimeout(now) nextTimeout() pollTransmit()
  *                                 read() write(bytes, now) close(now) state() error() maxPayload() resumed() cidInUse()
  *                                 save() restore(bytes) suite() stats() free()
- *   new Server(options, max, idleMs)  feed(peer, bytes, now) handleTimeout(now) nextTimeout() poll()
+ *   new Server(options)           feed(peer, bytes, now) handleTimeout(now) nextTimeout() poll()
  *                                 write(peer, bytes, now) closePeer(peer, now) count() free()
  *   errorCode(n) -> "dtls.x"
- * options: { role: "client"|"server", psk?: [{identity: Uint8Array, key: Uint8Array}], ca?, cert?, key?: Uint8Array,
- *            serverName?: string, pin?: {kind: "cert"|"spki", sha256: Uint8Array}, suites?: string[], mtu?, hsMinMs?,
- *            hsMaxMs?, hsDeadlineMs?, noCookies?: boolean, cid?: boolean }
+ * options (src/link/dtls-binding-options.ts, the same names as the XS binding's):
+ *   { role: "client"|"server", psks?: [{identity: Uint8Array, psk: Uint8Array}], ca?, certificate?, privateKey?: Uint8Array,
+ *     serverName?: string, pin?: {kind: "cert"|"spki", sha256: Uint8Array}, suites?: string[], mtu?,
+ *     handshakeTimeoutMinMs?, handshakeTimeoutMaxMs?, handshakeDeadlineMs?, noCookies?: boolean, connectionId?: boolean,
+ *     servers also: maxSessions: number, idleTimeoutMs: number, evictLeastRecent?: boolean }
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -142,21 +144,21 @@ static int _parse_options(napi_env env, napi_value obj, _opts *po)
         return 0;
     }
     o->role = role[0] == 'c' ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
-    if (_has(env, obj, "psk", &v)) {
+    if (_has(env, obj, "psks", &v)) {
         bool is_arr = false;
         uint32_t len = 0;
         napi_is_array(env, v, &is_arr);
         if (!is_arr || napi_get_array_length(env, v, &len) != napi_ok || len > DTLS_MAX_PSKS) {
-            _throw_plain(env, "dtls.bad_argument", "options.psk must be an array of at most 8 entries");
+            _throw_plain(env, "dtls.bad_argument", "options.psks must be an array of at most 8 entries");
             return 0;
         }
         for (uint32_t i = 0; i < len; i++) {
             napi_value e, id, key;
             napi_get_element(env, v, i, &e);
-            if (!_has(env, e, "identity", &id) || !_has(env, e, "key", &key) ||
+            if (!_has(env, e, "identity", &id) || !_has(env, e, "psk", &key) ||
                 !_bytes(env, id, &po->psks[i].identity, &po->psks[i].identity_len) ||
                 !_bytes(env, key, &po->psks[i].key, &po->psks[i].key_len)) {
-                _throw_plain(env, "dtls.bad_argument", "options.psk entries need identity and key as Uint8Array");
+                _throw_plain(env, "dtls.bad_argument", "options.psks entries need identity and psk as Uint8Array");
                 return 0;
             }
         }
@@ -164,11 +166,12 @@ static int _parse_options(napi_env env, napi_value obj, _opts *po)
         o->psk_count = len;
     }
     struct { const char *name; const uint8_t **p; size_t *len; } blobs[] = {
-        { "ca", &o->ca_pem, &o->ca_pem_len }, { "cert", &o->cert_pem, &o->cert_pem_len }, { "key", &o->key_pem, &o->key_pem_len },
+        { "ca", &o->ca_pem, &o->ca_pem_len }, { "certificate", &o->cert_pem, &o->cert_pem_len },
+        { "privateKey", &o->key_pem, &o->key_pem_len },
     };
     for (size_t i = 0; i < 3; i++) {
         if (_has(env, obj, blobs[i].name, &v) && !_bytes(env, v, blobs[i].p, blobs[i].len)) {
-            _throw_plain(env, "dtls.bad_argument", "options.ca/cert/key must be Uint8Array (PEM or DER)");
+            _throw_plain(env, "dtls.bad_argument", "options.ca/certificate/privateKey must be Uint8Array (PEM or DER)");
             return 0;
         }
     }
@@ -213,10 +216,10 @@ static int _parse_options(napi_env env, napi_value obj, _opts *po)
         o->suite_count = len;
     }
     uint32_t mtu = 0;
-    if (!_u32_opt(env, obj, "mtu", 16384, &mtu) || !_u32_opt(env, obj, "hsMinMs", 600000, &o->hs_timeout_min_ms) ||
-        !_u32_opt(env, obj, "hsMaxMs", 600000, &o->hs_timeout_max_ms) ||
-        !_u32_opt(env, obj, "hsDeadlineMs", 3600000, &o->hs_deadline_ms) || !_bool_opt(env, obj, "noCookies", &o->no_cookies) ||
-        !_bool_opt(env, obj, "cid", &o->want_cid)) {
+    if (!_u32_opt(env, obj, "mtu", 16384, &mtu) || !_u32_opt(env, obj, "handshakeTimeoutMinMs", 600000, &o->hs_timeout_min_ms) ||
+        !_u32_opt(env, obj, "handshakeTimeoutMaxMs", 600000, &o->hs_timeout_max_ms) ||
+        !_u32_opt(env, obj, "handshakeDeadlineMs", 3600000, &o->hs_deadline_ms) || !_bool_opt(env, obj, "noCookies", &o->no_cookies) ||
+        !_bool_opt(env, obj, "connectionId", &o->want_cid)) {
         _throw_plain(env, "dtls.bad_argument", "numeric options out of range");
         return 0;
     }
@@ -481,15 +484,17 @@ static int _peer(napi_env env, napi_value v, char *buf, size_t *len)
 
 static napi_value _server_ctor(napi_env env, napi_callback_info info)
 {
-    size_t argc = 4; napi_value argv[4], self;
+    size_t argc = 1; napi_value argv[1], self, v;
     CALL(env, napi_get_cb_info(env, info, &argc, argv, &self, NULL));
-    uint32_t max, idle;
-    bool evict = false;
-    if (argc < 3 || napi_get_value_uint32(env, argv[1], &max) != napi_ok || napi_get_value_uint32(env, argv[2], &idle) != napi_ok ||
-        (argc > 3 && napi_get_value_bool(env, argv[3], &evict) != napi_ok))
-        return _throw_plain(env, "dtls.bad_argument", "Server(options, maxSessions, idleMs, evictLeastRecent)");
+    if (argc < 1) return _throw_plain(env, "dtls.bad_argument", "Server(options)");
     _opts po;
     if (!_parse_options(env, argv[0], &po)) return NULL;
+    uint32_t max = 0, idle = 0;
+    int evict = 0;
+    if (!_has(env, argv[0], "maxSessions", &v) || napi_get_value_uint32(env, v, &max) != napi_ok ||
+        !_has(env, argv[0], "idleTimeoutMs", &v) || napi_get_value_uint32(env, v, &idle) != napi_ok ||
+        !_bool_opt(env, argv[0], "evictLeastRecent", &evict))
+        return _throw_plain(env, "dtls.bad_argument", "Server options need maxSessions and idleTimeoutMs (numbers)");
     dtls_server **slot = calloc(1, sizeof *slot);
     if (slot == NULL) return _throw_dtls(env, DTLS_ERR_NO_MEMORY, -1);
     int err = dtls_server_new(slot, &po.o, max, idle);

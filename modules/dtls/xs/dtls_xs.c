@@ -61,7 +61,18 @@ static uint64_t _now(xsMachine *the, int index)
 	return (uint64_t)d;
 }
 
-/* Optional bytes argument (ArrayBuffer, typed array, DataView); 0 when absent/undefined. */
+/* Option `id` of the options object (xsArg(0)) into *out; 0 when absent, undefined or null. */
+static int _option(xsMachine *the, xsIdentifier id, xsSlot *out)
+{
+	if (xsmcArgc < 1 || xsmcTypeOf(xsArg(0)) != xsReferenceType)
+		xsTypeError("options object required");
+	if (!xsmcHas(xsArg(0), id))
+		return 0;
+	xsmcGet(*out, xsArg(0), id);
+	return xsmcTypeOf(*out) != xsUndefinedType && xsmcTypeOf(*out) != xsNullType;
+}
+
+/* Bytes argument `index` (ArrayBuffer, typed array, DataView); 0 when absent/undefined. */
 static int _bytes(xsMachine *the, int index, const uint8_t **p, size_t *len)
 {
 	if (xsmcArgc <= index || xsmcTypeOf(xsArg(index)) == xsUndefinedType || xsmcTypeOf(xsArg(index)) == xsNullType)
@@ -74,62 +85,91 @@ static int _bytes(xsMachine *the, int index, const uint8_t **p, size_t *len)
 	return 1;
 }
 
-static uint32_t _u32(xsMachine *the, int index, uint32_t max)
+/* Optional bytes (ArrayBuffer, typed array, DataView) option in `v`; 0 when absent. */
+static int _option_bytes(xsMachine *the, int present, xsSlot *v, const uint8_t **p, size_t *len)
 {
-	if (xsmcArgc <= index || xsmcTypeOf(xsArg(index)) == xsUndefinedType)
+	if (!present)
 		return 0;
-	double d = xsmcToNumber(xsArg(index));
+	void *data;
+	xsUnsignedValue count;
+	xsmcGetBufferReadable(*v, &data, &count);
+	*p = data;
+	*len = count;
+	return 1;
+}
+
+static uint32_t _u32(xsMachine *the, xsIdentifier id, uint32_t max)
+{
+	if (!_option(the, id, &xsVar(0)))
+		return 0;
+	double d = xsmcToNumber(xsVar(0));
 	if (!(d >= 0) || d > max)
 		xsRangeError("option out of range");
 	return (uint32_t)d;
 }
 
 /*
- * Reads the options shared by sessions and servers from arguments base.. base+10:
- * identity, key, mtu, hsMinMs, hsMaxMs, hsDeadlineMs, ca, serverName, cert, certKey, connectionId
- * (bytes or undefined; serverName a string or undefined; connectionId true to ask for an RFC 9146 CID).
- * Numbers and strings first: converting may allocate, which may move buffers fetched earlier.
+ * Reads the options object sessions and servers share (src/link/dtls-binding-options.ts, the same names as
+ * the N-API binding's): psks ([{identity, psk}], at most one here), ca, serverName, certificate, privateKey,
+ * mtu, handshakeTimeoutMinMs/MaxMs, handshakeDeadlineMs, connectionId. Numbers and strings first: converting
+ * may allocate, which may move buffers fetched earlier. Uses xsVar(0..6): callers declare _OPTION_VARS.
  */
 typedef struct { dtls_options o; dtls_psk psk; char server_name[DTLS_MAX_SERVER_NAME + 1]; } _init_args;
+#define _OPTION_VARS 7
 
-static void _options(xsMachine *the, int base, _init_args *in)
+static void _options(xsMachine *the, _init_args *in)
 {
 	if (xsmcGetHostData(xsThis))
 		xsUnknownError("dtls: already initialized");
 	memset(in, 0, sizeof *in);
 	dtls_options *o = &in->o;
 	dtls_psk *psk = &in->psk;
-	o->mtu = (uint16_t)_u32(the, base + 2, 16384);
-	o->hs_timeout_min_ms = _u32(the, base + 3, 600000);
-	o->hs_timeout_max_ms = _u32(the, base + 4, 600000);
-	o->hs_deadline_ms = _u32(the, base + 5, 3600000);
-	o->want_cid = xsmcArgc > base + 10 && xsmcTest(xsArg(base + 10));
-	if (xsmcArgc > base + 7 && xsmcTypeOf(xsArg(base + 7)) == xsStringType) {
-		xsmcToStringBuffer(xsArg(base + 7), in->server_name, sizeof in->server_name);
+	o->mtu = (uint16_t)_u32(the, xsID("mtu"), 16384);
+	o->hs_timeout_min_ms = _u32(the, xsID("handshakeTimeoutMinMs"), 600000);
+	o->hs_timeout_max_ms = _u32(the, xsID("handshakeTimeoutMaxMs"), 600000);
+	o->hs_deadline_ms = _u32(the, xsID("handshakeDeadlineMs"), 3600000);
+	o->want_cid = _option(the, xsID("connectionId"), &xsVar(0)) && xsmcTest(xsVar(0));
+	if (_option(the, xsID("serverName"), &xsVar(0)) && xsmcTypeOf(xsVar(0)) == xsStringType) {
+		xsmcToStringBuffer(xsVar(0), in->server_name, sizeof in->server_name);
 		o->server_name = in->server_name;
 	}
-	int has_id = _bytes(the, base, &psk->identity, &psk->identity_len);
-	int has_key = _bytes(the, base + 1, &psk->key, &psk->key_len);
-	if (has_id != has_key)
-		xsTypeError("identity and key go together");
-	if (has_id) {
-		o->psks = psk;
-		o->psk_count = 1;
+	if (_option(the, xsID("pin"), &xsVar(0)) || _option(the, xsID("suites"), &xsVar(0)) || _option(the, xsID("noCookies"), &xsVar(0)))
+		_throw(the, DTLS_ERR_UNAVAILABLE, -1); /* pin, suites and noCookies: N-API binding options */
+	if (_option(the, xsID("psks"), &xsVar(1))) {
+		xsmcGet(xsVar(0), xsVar(1), xsID("length"));
+		int count = (int)xsmcToInteger(xsVar(0));
+		if (count > 1)
+			xsRangeError("this binding takes one PSK identity");
+		if (count == 1) {
+			xsmcGetIndex(xsVar(1), xsVar(1), 0);
+			xsmcGet(xsVar(3), xsVar(1), xsID("identity"));
+			xsmcGet(xsVar(4), xsVar(1), xsID("psk"));
+			if (xsmcTypeOf(xsVar(3)) == xsUndefinedType || xsmcTypeOf(xsVar(4)) == xsUndefinedType)
+				xsTypeError("a psks entry needs identity and psk");
+			_option_bytes(the, 1, &xsVar(3), &psk->identity, &psk->identity_len);
+			_option_bytes(the, 1, &xsVar(4), &psk->key, &psk->key_len);
+			o->psks = psk;
+			o->psk_count = 1;
+		}
 	}
-	_bytes(the, base + 6, &o->ca_pem, &o->ca_pem_len);
-	_bytes(the, base + 8, &o->cert_pem, &o->cert_pem_len);
-	_bytes(the, base + 9, &o->key_pem, &o->key_pem_len);
+	/* one slot each: every buffer stays referenced until the session has copied it */
+	_option_bytes(the, _option(the, xsID("ca"), &xsVar(2)), &xsVar(2), &o->ca_pem, &o->ca_pem_len);
+	_option_bytes(the, _option(the, xsID("certificate"), &xsVar(5)), &xsVar(5), &o->cert_pem, &o->cert_pem_len);
+	_option_bytes(the, _option(the, xsID("privateKey"), &xsVar(6)), &xsVar(6), &o->key_pem, &o->key_pem_len);
 }
 
-/* init(role, ...options): role 0 client / 1 server; the options as _options reads them from argument 1. */
+/* init(options): options.role "client" or "server", the rest as _options reads them. */
 void xs_dtls_session_init(xsMachine* the)
 {
 	_init_args in;
-	int role = xsmcArgc > 0 ? xsmcToInteger(xsArg(0)) : -1;
-	if (role != 0 && role != 1)
-		xsRangeError("role must be 0 (client) or 1 (server)");
-	_options(the, 1, &in);
-	in.o.role = role == 0 ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
+	xsmcVars(_OPTION_VARS);
+	char role[8] = { 0 };
+	if (_option(the, xsID("role"), &xsVar(0)) && xsmcTypeOf(xsVar(0)) == xsStringType)
+		xsmcToStringBuffer(xsVar(0), role, sizeof role);
+	if (strcmp(role, "client") != 0 && strcmp(role, "server") != 0)
+		xsRangeError("options.role must be \"client\" or \"server\"");
+	_options(the, &in);
+	in.o.role = role[0] == 'c' ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
 	dtls_session *s = NULL;
 	int err = dtls_session_new(&s, &in.o);
 	if (err < 0)
@@ -301,14 +341,15 @@ static size_t _peer(xsMachine *the, int index, char key[DTLS_MAX_PEER_ID + 1])
 	return len;
 }
 
-/* init(maxSessions, idleMs, evictLru, ...options): the options as _options reads them from argument 3. */
+/* init(options): maxSessions, idleTimeoutMs, evictLeastRecent and the options _options reads. */
 void xs_dtls_server_init(xsMachine* the)
 {
 	_init_args in;
-	uint32_t max = _u32(the, 0, 4096);
-	uint32_t idle = _u32(the, 1, 0xffffffffu);
-	int evict = xsmcArgc > 2 && xsmcTest(xsArg(2));
-	_options(the, 3, &in);
+	xsmcVars(_OPTION_VARS);
+	uint32_t max = _u32(the, xsID("maxSessions"), 4096);
+	uint32_t idle = _u32(the, xsID("idleTimeoutMs"), 0xffffffffu);
+	int evict = _option(the, xsID("evictLeastRecent"), &xsVar(0)) && xsmcTest(xsVar(0));
+	_options(the, &in);
 	in.o.role = DTLS_ROLE_SERVER;
 	dtls_server *srv = NULL;
 	int err = dtls_server_new(&srv, &in.o, max, idle);
