@@ -47,11 +47,12 @@ function call<T>(fn: () => T): T {
   }
 }
 
-export class DtlsSession extends Native("xs_dtls_session_destructor") {
-  #connectedReported = false;
-  #wasConnected = false;
-  #endReported = false;
+/** dtls_event_kind (dtls_session.h). */
+const EV_CONNECTED = 2;
+const EV_DATA = 3;
+const EV_CLOSED = 4;
 
+export class DtlsSession extends Native("xs_dtls_session_destructor") {
   constructor(o: DtlsSessionOptions) {
     super();
     call(() => native("xs_dtls_session_init").call(this, o));
@@ -97,21 +98,22 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
     return t < 0 ? undefined : t;
   }
 
+  /** The core's events in its order (dtls_session_poll_event): connected once, data, closed once. */
   pollEvent(): DtlsEvent | undefined {
-    const state = this.state;
-    if (state === "connected") this.#wasConnected = true;
-    if (this.#wasConnected && !this.#connectedReported) {
-      this.#connectedReported = true;
-      return { type: "connected" };
+    switch (native("xs_dtls_session_poll_event").call(this) as number) {
+      case EV_CONNECTED:
+        return { type: "connected" };
+      case EV_DATA: {
+        const b = native("xs_dtls_session_read").call(this) as ArrayBuffer | undefined;
+        return b === undefined ? undefined : { type: "data", data: new Uint8Array(b) };
+      }
+      case EV_CLOSED: {
+        const error = this.error;
+        return error === undefined ? { type: "closed" } : { type: "closed", error };
+      }
+      default:
+        return undefined;
     }
-    const b = native("xs_dtls_session_read").call(this) as ArrayBuffer | undefined;
-    if (b !== undefined) return { type: "data", data: new Uint8Array(b) };
-    if ((state === "closed" || state === "failed") && !this.#endReported) {
-      this.#endReported = true;
-      const error = this.error;
-      return error === undefined ? { type: "closed" } : { type: "closed", error };
-    }
-    return undefined;
   }
 
   write(data: Uint8Array | ArrayBuffer, now: number): void {
@@ -139,7 +141,6 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
   #guarded(fn: () => unknown): void {
     try {
       call(fn);
-      if (this.state === "connected") this.#wasConnected = true;
     } catch (e) {
       if (e instanceof DtlsError && (this.state === "failed" || e.code === "dtls.closed")) return;
       throw e;

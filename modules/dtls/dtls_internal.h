@@ -101,6 +101,9 @@ struct dtls_session {
     uint8_t pin_failed;
     uint8_t hvr;            /* last feed made us send a HelloVerifyRequest */
     uint8_t peer_id_len;
+    uint8_t connected_seen;     /* the handshake completed at some point (set by _enter) */
+    uint8_t connected_reported; /* dtls_session_poll_event gave DTLS_EV_CONNECTED */
+    uint8_t end_reported;       /* dtls_session_poll_event gave DTLS_EV_CLOSED */
     const dtls_psk_entry *psk; /* servers: the identity the peer's handshake named (in cfg's block), or NULL */
 #if DTLS_COMPAT_HAS_CID
     uint8_t cid[DTLS_SERVER_CID_LEN]; /* our own CID (servers), routed on by dtls_server_feed */

@@ -54,6 +54,7 @@ static void _enter(dtls_session *s, dtls_state to)
 {
     _CHECK_TRANSITION(s->state, to);
     s->state = (uint8_t)to;
+    if (to == DTLS_STATE_CONNECTED) s->connected_seen = 1;
 }
 
 #if DTLS_COMPAT_HAS_CID
@@ -363,6 +364,20 @@ int dtls_session_poll_transmit(dtls_session *s, uint8_t *buf, size_t cap, size_t
 {
     if (s == NULL || len == NULL || (buf == NULL && cap > 0)) return DTLS_ERR_ARGUMENT;
     return dtls_queue_pop(&s->tx, buf, cap, len);
+}
+
+int dtls_session_poll_event(dtls_session *s)
+{
+    if (s->connected_seen && !s->connected_reported) {
+        s->connected_reported = 1;
+        return DTLS_EV_CONNECTED;
+    }
+    if (s->rx.count > 0) return DTLS_EV_DATA;
+    if ((s->state == DTLS_STATE_CLOSED || s->state == DTLS_STATE_FAILED) && !s->end_reported) {
+        s->end_reported = 1;
+        return DTLS_EV_CLOSED;
+    }
+    return DTLS_EV_NONE;
 }
 
 int dtls_session_read(dtls_session *s, uint8_t *buf, size_t cap, size_t *len)

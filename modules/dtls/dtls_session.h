@@ -128,6 +128,12 @@ int64_t dtls_session_next_timeout(const dtls_session *s);
 int dtls_session_poll_transmit(dtls_session *s, uint8_t *buf, size_t cap, size_t *len);
 /** [out] buf, cap, len: next plaintext datagram received. Returns 1, 0 or DTLS_ERR_BUFFER_TOO_SMALL. */
 int dtls_session_read(dtls_session *s, uint8_t *buf, size_t cap, size_t *len);
+
+/** The session's next event, in order, so that no binding re-derives them from the state: DTLS_EV_CONNECTED
+ *  once when the handshake completed (also when the session ended in the same call), DTLS_EV_DATA while a
+ *  plaintext datagram waits (take it with dtls_session_read), DTLS_EV_CLOSED once when the session ended
+ *  (dtls_session_error says why); DTLS_EV_NONE (0) when there is none. Kinds: dtls_event_kind below. */
+int dtls_session_poll_event(dtls_session *s);
 /** [in] data, len: one plaintext datagram, sent as one record. [in] now. */
 int dtls_session_write(dtls_session *s, const uint8_t *data, size_t len, uint64_t now);
 /** Sends close_notify (queued) and moves to CLOSED. Safe to call twice. */

@@ -25,6 +25,8 @@ export interface NativeSession {
   nextTimeout(): number;
   pollTransmit(): Buffer | null;
   read(): Buffer | null;
+  /** The core's next event kind: 0 none, 2 connected, 3 data (read it), 4 closed. */
+  pollEvent(): number;
   write(bytes: Uint8Array, now: number): void;
   close(now: number): void;
   state(): number;

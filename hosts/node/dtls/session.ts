@@ -26,11 +26,13 @@ export type DtlsEvent =
   | { readonly type: "data"; readonly data: Uint8Array }
   | { readonly type: "closed"; readonly error?: DtlsError };
 
+/** dtls_event_kind (modules/dtls/dtls_session.h). */
+const EV_CONNECTED = 2;
+const EV_DATA = 3;
+const EV_CLOSED = 4;
+
 export class DtlsSession {
   readonly #s: NativeSession;
-  #connectedReported = false;
-  #wasConnected = false;
-  #endReported = false;
   #freed = false;
 
   private constructor(role: "client" | "server", options: DtlsOptions) {
@@ -87,22 +89,23 @@ export class DtlsSession {
     return t < 0 ? undefined : t;
   }
 
+  /** The core's events in its order (dtls_session_poll_event): connected once, data, closed once. */
   pollEvent(): DtlsEvent | undefined {
     if (this.#freed) return undefined;
-    const state = this.state;
-    if (state === "connected") this.#wasConnected = true;
-    if (!this.#connectedReported && this.#wasConnected) {
-      this.#connectedReported = true;
-      return { type: "connected" };
+    switch (this.#s.pollEvent()) {
+      case EV_CONNECTED:
+        return { type: "connected" };
+      case EV_DATA: {
+        const data = this.#s.read();
+        return data === null ? undefined : { type: "data", data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+      }
+      case EV_CLOSED: {
+        const error = this.error;
+        return error === undefined ? { type: "closed" } : { type: "closed", error };
+      }
+      default:
+        return undefined;
     }
-    const data = this.#s.read();
-    if (data !== null) return { type: "data", data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
-    if ((state === "closed" || state === "failed") && !this.#endReported) {
-      this.#endReported = true;
-      const error = this.error;
-      return error === undefined ? { type: "closed" } : { type: "closed", error };
-    }
-    return undefined;
   }
 
   /** Sends one plaintext datagram as one record. Throws dtls.datagram_too_big over maxPayload. */
@@ -160,7 +163,6 @@ export class DtlsSession {
     if (this.#freed) return;
     try {
       native(fn);
-      if (this.state === "connected") this.#wasConnected = true;
     } catch (e) {
       // Peer or network failures end the session and come out of pollEvent; stale datagrams after the
       // end are ignored. Only misuse propagates.

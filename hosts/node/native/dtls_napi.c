@@ -341,6 +341,16 @@ static napi_value _s_read(napi_env env, napi_callback_info info) { return _pop(e
 static napi_value _s_write(napi_env env, napi_callback_info info) { return _bytes_now(env, info, dtls_session_write, "write(bytes, now)"); }
 static napi_value _s_close(napi_env env, napi_callback_info info) { return _at_now(env, info, dtls_session_close, "close(now)"); }
 
+/* pollEvent() -> the core's next event kind (dtls_session_poll_event): 0 none, 2 connected, 3 data, 4 closed. */
+static napi_value _s_poll_event(napi_env env, napi_callback_info info)
+{
+    size_t argc = 0; napi_value r;
+    dtls_session *s = _this_session(env, info, &argc, NULL);
+    if (!s) return NULL;
+    CALL(env, napi_create_int32(env, (int32_t)dtls_session_poll_event(s), &r));
+    return r;
+}
+
 static napi_value _s_state(napi_env env, napi_callback_info info)
 {
     size_t argc = 0; napi_value r;
@@ -639,7 +649,7 @@ static napi_value _init(napi_env env, napi_value exports)
 {
     napi_property_descriptor sm[] = {
         M("start", _s_start), M("feed", _s_feed), M("handleTimeout", _s_handle_timeout), M("nextTimeout", _s_next_timeout),
-        M("pollTransmit", _s_poll_transmit), M("read", _s_read), M("write", _s_write), M("close", _s_close),
+        M("pollTransmit", _s_poll_transmit), M("read", _s_read), M("pollEvent", _s_poll_event), M("write", _s_write), M("close", _s_close),
         M("state", _s_state), M("error", _s_error), M("maxPayload", _s_max_payload), M("resumed", _s_resumed), M("cidInUse", _s_cid_in_use),
         M("save", _s_save), M("restore", _s_restore), M("suite", _s_suite), M("stats", _s_stats), M("free", _s_free),
     };

@@ -243,6 +243,12 @@ void xs_dtls_session_read(xsMachine* the)
 	_pop(the, dtls_session_read);
 }
 
+/* pollEvent() -> the core's next event kind (dtls_session_poll_event): 0 none, 2 connected, 3 data, 4 closed. */
+void xs_dtls_session_poll_event(xsMachine* the)
+{
+	xsmcSetInteger(xsResult, dtls_session_poll_event(_session(the)));
+}
+
 void xs_dtls_session_write(xsMachine* the)
 {
 	_bytes_now(the, dtls_session_write, "write(bytes, now)");
