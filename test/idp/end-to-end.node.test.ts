@@ -231,17 +231,40 @@ test("30% loss each way: every verification is correct or a typed failure, never
     assert.ok(correct >= 12, `most verifications get through the loss (${correct} correct, ${failed} unavailable)`);
   }));
 
-test("after the provider restarts, the client notices and handshakes again on its own", async () => {
+test("after the provider restarts (its close_notify reaches us), the next request handshakes again at once", async () => {
   const first = await startIdp();
   const port = first.port;
   const conn = connect(first.url, { timeoutMs: 1_500, deadAfterTimeouts: 1 });
   try {
-    const claims = await conn.introspector.introspect(first.valid);
-    assert.equal(claims.active, true);
-    await first.close();
+    assert.equal((await conn.introspector.introspect(first.valid)).active, true);
+    await first.close(); // sends close_notify: the client's link drops the session on it
     const second = await withRetry(() => startIdpOnPort(port));
     try {
-      // The old session is dead: the first request goes unanswered and resets the link.
+      const again = await conn.introspector.introspect(second.valid);
+      assert.equal(again.active, true, "the first request after the restart is answered, on a new session");
+      assert.equal(conn.link.connections, 2, "after a new handshake");
+    } finally {
+      await second.close();
+    }
+  } finally {
+    conn.close();
+  }
+});
+
+test("after the provider vanishes without a word and comes back, the first request goes unanswered and the next handshakes again", async () => {
+  const first = await startIdp();
+  const port = first.port;
+  // Through a relay that can go silent: the provider's close_notify never arrives, as after a crash.
+  const relay = await LossyRelay.start({ serverPort: port, seed: 7 });
+  const conn = connect(`coaps://127.0.0.1:${relay.port}/idp/introspect`, { timeoutMs: 1_500, deadAfterTimeouts: 1 });
+  try {
+    assert.equal((await conn.introspector.introspect(first.valid)).active, true);
+    relay.muteServer = true;
+    await first.close();
+    const second = await withRetry(() => startIdpOnPort(port));
+    relay.muteServer = false;
+    try {
+      // The old session is dead at the provider: its records go unanswered, and that resets the link.
       await assert.rejects(
         conn.introspector.introspect(second.valid),
         { code: "idp.unavailable" },
@@ -256,6 +279,7 @@ test("after the provider restarts, the client notices and handshakes again on it
     }
   } finally {
     conn.close();
+    relay.close();
   }
 });
 

@@ -48,7 +48,13 @@ export class DtlsServerSocket extends DtlsServerDriver {
 
   static async listen(options: DtlsServerSocketOptions): Promise<DtlsServerSocket> {
     const address = options.address ?? "127.0.0.1";
-    const udp = await UdpLink.open({ family: address.includes(":") ? 6 : 4, bindAddress: address, port: options.port });
+    // lingerOnClose: the close_notify records close() sends must leave before the socket closes.
+    const udp = await UdpLink.open({
+      family: address.includes(":") ? 6 : 4,
+      bindAddress: address,
+      port: options.port,
+      lingerOnClose: true,
+    });
     return new DtlsServerSocket(udp, options);
   }
 

@@ -38,6 +38,8 @@ export class LossyRelay {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   #client: { address: string; port: number } | undefined;
   #closed = false;
+  /** While true, nothing from the server reaches the client (a peer that went away without a word). */
+  muteServer = false;
 
   private constructor(socket: dgram.Socket, options: LossyRelayOptions) {
     this.#socket = socket;
@@ -68,6 +70,10 @@ export class LossyRelay {
     this.stats.received++;
     this.#options.tap?.(data, fromServer ? "to-client" : "to-server");
     if (to === undefined) return;
+    if (fromServer && this.muteServer) {
+      this.stats.dropped++;
+      return;
+    }
     const rng = this.#rng;
     if (rng.chance(this.#options.loss ?? 0)) {
       this.stats.dropped++;
