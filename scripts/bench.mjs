@@ -9,7 +9,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { cpus } from "node:os";
 import { root, say, capture, listFiles } from "./lib.mjs";
-import { setupAll } from "./setup.mjs";
+import { setupAll, setupBenchDebian } from "./setup.mjs";
 import { buildTs } from "./build.mjs";
 
 const XS_HOST = join(root, "hosts", "xs", "out", "idpgate-xs");
@@ -56,7 +56,13 @@ function table(rows) {
 async function main() {
   setupAll();
   buildTs({ quiet: true });
-  // The device-configuration rows (mbedtls heap at 32-bit, rv32imc sizes) need an mbedtls source tree.
+  // The device-configuration rows (mbedtls heap at 32-bit, rv32imc sizes) need those compilers and an mbedtls
+  // source tree; without them the benches print "not measured" rows and say why.
+  try {
+    setupBenchDebian();
+  } catch (error) {
+    say(`benchmark packages: not installed (${error.message})`);
+  }
   const mbedtls = mbedtlsSource();
   if (mbedtls !== undefined) process.env.MBEDTLS_SRC = mbedtls;
   const benches = [

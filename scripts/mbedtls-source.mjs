@@ -2,13 +2,15 @@
 // bench/node/code-size.bench.ts): MBEDTLS_SRC when set; otherwise Debian's own source package, obtained
 // once with `apt-get source mbedtls` into ~/.cache/idpgate/mbedtls-debian (outside the checkout). Debian's
 // archive serves sources once a deb-src entry exists: this adds one (idpgate-deb-src.sources, a copy of
-// the system's debian.sources with Types: deb-src) when there is none. Needs root or sudo for that and for
-// dpkg-dev; without them it says why and the benches print their "not measured" rows.
+// the system's debian.sources with Types: deb-src) when there is none; dpkg-dev comes with the benchmark
+// packages (scripts/setup.mjs). Needs root or sudo; without them it says why and the benches print their
+// "not measured" rows.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { run, say, which } from "./lib.mjs";
+import { say } from "./lib.mjs";
+import { asRoot } from "./setup.mjs";
 
 const CACHE = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "idpgate", "mbedtls-debian");
 const SYSTEM_SOURCES = "/etc/apt/sources.list.d/debian.sources";
@@ -48,12 +50,6 @@ export function mbedtlsSource() {
     say(`mbedtls source: ${cached} (Debian's source package, unpacked earlier)`);
     return cached;
   }
-  const asRoot = process.getuid?.() === 0;
-  const sudo = (cmd, args, env) => (asRoot ? run(cmd, args, { env }) : run("sudo", ["-E", cmd, ...args], { env }));
-  if (!asRoot && !which("sudo")) {
-    say("mbedtls source: MBEDTLS_SRC is not set, and without root or sudo Debian's source package cannot be fetched");
-    return undefined;
-  }
   try {
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     if (!hasDebSrc()) {
@@ -62,11 +58,10 @@ export function mbedtlsSource() {
       const text = readFileSync(SYSTEM_SOURCES, "utf8").replace(/^Types:\s*deb\s*$/gm, "Types: deb-src");
       const tmp = join(homedir(), ".idpgate-deb-src.sources");
       writeFileSync(tmp, text);
-      sudo("cp", [tmp, OUR_SOURCES], env);
+      asRoot("cp", [tmp, OUR_SOURCES]);
       rmSync(tmp);
-      sudo("apt-get", ["update", "-qq"], env);
+      asRoot("apt-get", ["update", "-qq"]);
     }
-    if (!which("dpkg-source")) sudo("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "dpkg-dev"], env);
     mkdirSync(CACHE, { recursive: true });
     say(`mbedtls source: apt-get source mbedtls into ${CACHE}`);
     execFileSync("apt-get", ["source", "-qq", "mbedtls"], { cwd: CACHE, env, stdio: ["ignore", "inherit", "inherit"] });

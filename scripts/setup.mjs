@@ -39,21 +39,45 @@ function gccHas(lib) {
   }
 }
 
+/** Runs a command as root: directly when we are root, else through sudo; throws when neither can. */
+export function asRoot(command, args) {
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  if (process.getuid?.() === 0) run(command, args, { env });
+  else if (which("sudo")) run("sudo", ["-E", command, ...args], { env });
+  else throw new Error(`${command} needs root, and neither root nor sudo is available`);
+}
+
+/** Installs the packages of `list` whose check fails (one apt-get update first), then checks again. */
+export function installMissing(list, what) {
+  const missing = list.filter((d) => !d.present()).map((d) => d.pkg);
+  if (missing.length === 0) return note(`${what}: all present`);
+  say(`installing ${what}: ${missing.join(" ")}`);
+  asRoot("apt-get", ["update", "-qq"]);
+  asRoot("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing]);
+  const still = list.filter((d) => !d.present()).map((d) => d.pkg);
+  if (still.length > 0) throw new Error(`${what} still missing after install: ${still.join(", ")}`);
+}
+
 export function setupDebian() {
-  const missing = DEBIAN.filter((d) => !d.present()).map((d) => d.pkg);
-  if (missing.length === 0) return note("Debian packages: all present");
-  say(`installing Debian packages: ${missing.join(" ")}`);
-  const asRoot = process.getuid?.() === 0;
-  if (!asRoot && !which("sudo")) throw new Error(`missing Debian packages (${missing.join(", ")}) and neither root nor sudo is available`);
-  const apt = (args) => {
-    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
-    if (asRoot) run("apt-get", args, { env });
-    else run("sudo", ["-E", "apt-get", ...args], { env });
-  };
-  apt(["update", "-qq"]);
-  apt(["install", "-y", "-qq", "--no-install-recommends", ...missing]);
-  const still = DEBIAN.filter((d) => !d.present()).map((d) => d.pkg);
-  if (still.length > 0) throw new Error(`Debian packages still missing after install: ${still.join(", ")}`);
+  installMissing(DEBIAN, "Debian packages");
+}
+
+/**
+ * What `npm run bench` adds for its device rows: a 32-bit C library (mbedtls heap as on a 32-bit device),
+ * the rv32imc compiler and picolibc (code size for ESP32-C3's ISA), dpkg-dev (`apt-get source mbedtls`).
+ */
+const BENCH_DEBIAN = [
+  {
+    pkg: "gcc-multilib",
+    present: () => existsSync("/usr/include/x86_64-linux-gnu/gnu/stubs-32.h") || existsSync("/usr/include/gnu/stubs-32.h"),
+  },
+  { pkg: "gcc-riscv64-unknown-elf", present: () => which("riscv64-unknown-elf-gcc") },
+  { pkg: "picolibc-riscv64-unknown-elf", present: () => existsSync("/usr/lib/picolibc/riscv64-unknown-elf") },
+  { pkg: "dpkg-dev", present: () => which("dpkg-source") },
+];
+
+export function setupBenchDebian() {
+  installMissing(BENCH_DEBIAN, "benchmark packages");
 }
 
 export function setupNpm() {
