@@ -6,9 +6,7 @@
  * `lastIndexOf.call(s, "")`): `s.charCodeAt(i)` and `s.length` make XS box the primitive in a temporary
  * String object each time (see src/json/_chars.ts), which cost the gate ~490 slots per answer it encoded.
  */
-
-const charCodeAt: (this: string, index: number) => number = String.prototype.charCodeAt;
-const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
+import { charCodeAt, lastIndexOf } from "./json/_chars.js";
 
 /** Index of the first lone surrogate in `s`, or -1 (JSON refuses them; CoAP replaces them). */
 export function loneSurrogateAt(s: string): number {

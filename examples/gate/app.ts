@@ -23,8 +23,6 @@ import { JsonDocument, JsonError, T_OBJECT, T_STRING } from "../../src/json/inde
 import { MutableDecision, type Decision, type Requirements } from "../../src/verifier/index.js";
 
 export const CONTENT_FORMAT_JSON = 50;
-/** Requests handled per wake-up (the engine's own queue is bounded too). */
-const MAX_REQUESTS_PER_WAKE = 8;
 const MAX_COMMAND_BYTES = 512;
 /** A command is one flat object; deeper input is refused before it costs anything. */
 const COMMAND_MAX_DEPTH = 4;
@@ -161,7 +159,6 @@ export class Gate {
       handler: (req) => this.#route(req),
       // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
       engine: { maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES },
-      maxRequestsPerWake: MAX_REQUESTS_PER_WAKE,
     });
     options.link.onError((error, peer) =>
       this.#log(

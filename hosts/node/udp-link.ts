@@ -24,6 +24,8 @@ export interface UdpLinkOptions {
   readonly maxDatagramSize?: number;
   /** close() waits for the datagrams already sent to leave (a DTLS client's close_notify); otherwise closing
    * cancels the sends still pending. */
+  /** An IPv6 socket that also takes IPv4 peers (as `::ffff:a.b.c.d`): a server bound to `::`. */
+  readonly dualStack?: boolean;
   readonly lingerOnClose?: boolean;
 }
 
@@ -66,12 +68,14 @@ export class UdpLink extends LinkReceivers implements DatagramLink {
   #socket(v6: boolean): dgram.Socket {
     const existing = v6 ? this.#v6 : this.#v4;
     if (existing !== undefined) return existing;
-    const s = dgram.createSocket({ type: v6 ? "udp6" : "udp4", ipv6Only: v6 });
+    const s = dgram.createSocket({ type: v6 ? "udp6" : "udp4", ipv6Only: v6 && this.#options.dualStack !== true });
     s.on("message", (msg, rinfo) => {
       if (!this.#closed)
         this.deliver(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength), { address: rinfo.address, port: rinfo.port });
     });
-    s.on("error", (err) => this.fail(err, undefined));
+    s.on("error", (err) => {
+      if (!this.#closed) this.fail(err, undefined); // a socket lingering after close() reports nothing
+    });
     s.bind({ port: this.#options.port ?? 0, ...(this.#options.bindAddress === undefined ? {} : { address: this.#options.bindAddress }) });
     if (v6) this.#v6 = s;
     else this.#v4 = s;

@@ -14,10 +14,11 @@
  * for (let d = c.pollTransmit(); d; d = c.pollTransmit()) udp.write(d, address, port);
  * ```
  */
+import { DTLS_EV_CLOSED, DTLS_EV_CONNECTED, DTLS_EV_DATA } from "../../src/link/dtls-client-session.js";
 import type { IdpgateError } from "../../src/errors.js";
 import { DtlsError, faultOf } from "../../src/link/dtls-error.js";
 import type { DtlsServerEvent, DtlsServerSessions } from "../../src/link/dtls-server-sessions.js";
-import type { DtlsBindingOptions } from "../../src/link/dtls-binding-options.js";
+import type { DtlsBindingOptions, DtlsBindingServerOptions } from "../../src/link/dtls-binding-options.js";
 import type {} from "./native.js";
 
 export { DtlsError };
@@ -46,11 +47,6 @@ function call<T>(fn: () => T): T {
     throw e;
   }
 }
-
-/** dtls_event_kind (dtls_session.h). */
-const EV_CONNECTED = 2;
-const EV_DATA = 3;
-const EV_CLOSED = 4;
 
 export class DtlsSession extends Native("xs_dtls_session_destructor") {
   constructor(o: DtlsSessionOptions) {
@@ -101,13 +97,13 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
   /** The core's events in its order (dtls_session_poll_event): connected once, data, closed once. */
   pollEvent(): DtlsEvent | undefined {
     switch (native("xs_dtls_session_poll_event").call(this) as number) {
-      case EV_CONNECTED:
+      case DTLS_EV_CONNECTED:
         return { type: "connected" };
-      case EV_DATA: {
+      case DTLS_EV_DATA: {
         const b = native("xs_dtls_session_read").call(this) as ArrayBuffer | undefined;
         return b === undefined ? undefined : { type: "data", data: new Uint8Array(b) };
       }
-      case EV_CLOSED: {
+      case DTLS_EV_CLOSED: {
         const error = this.error;
         return error === undefined ? { type: "closed" } : { type: "closed", error };
       }
@@ -148,16 +144,10 @@ export class DtlsSession extends Native("xs_dtls_session_destructor") {
   }
 }
 
-/** DtlsServer's own options: the session options for the server role, and the table's bounds. */
-export interface DtlsServerOptions extends Omit<DtlsBindingOptions, "role" | "serverName"> {
-  /** Sessions held at once. */
-  readonly maxSessions: number;
-  /** A connected peer silent this long is dropped, ms (0 = never). */
-  readonly idleTimeoutMs: number;
-  /** When full, a newcomer that proved its address with a valid cookie replaces the least recently heard
-   *  session (reported closed with dtls.session_limit); otherwise it is refused. */
-  readonly evictLeastRecent?: boolean;
-}
+/** DtlsServer's own options: the session options for the server role and the table's bounds
+ *  (maxSessions; idleTimeoutMs, 0 = never; evictLeastRecent: a newcomer that proved its address replaces the
+ *  least recently heard session, reported closed with dtls.session_limit). */
+export type DtlsServerOptions = Omit<DtlsBindingServerOptions, "role" | "serverName">;
 
 /** Peers are string keys the caller chooses (at most 64 bytes), e.g. "address|port" (`peerKey`). */
 export type { DtlsServerEvent };

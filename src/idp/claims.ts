@@ -5,6 +5,7 @@
  * readable by name through `claim()`: when the answer had any, a copy of its bytes is kept and parsed
  * again on demand, so the common answer costs no copy at all.
  */
+import { indexOf, lastIndexOf } from "../json/_chars.js";
 import { charCodeAt, JsonDocument } from "../json/index.js";
 
 /** Members the mapping reads into fields. */
@@ -114,8 +115,6 @@ export class IntrospectionClaims {
   }
 }
 
-const indexOf: (this: string, search: string, from?: number) => number = String.prototype.indexOf;
-const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
 const SPACE = 0x20;
 
 /**

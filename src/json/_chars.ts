@@ -5,3 +5,6 @@
  * `s.length`. Hot paths (cache hit: digest, scope match) use this; elsewhere plain methods are fine.
  */
 export const charCodeAt: (this: string, index: number) => number = String.prototype.charCodeAt;
+/** `lastIndexOf.call(s, "")` is the length of `s` in one call, without boxing it. */
+export const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
+export const indexOf: (this: string, search: string, from?: number) => number = String.prototype.indexOf;

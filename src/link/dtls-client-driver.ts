@@ -66,7 +66,8 @@ export class DtlsClientDriver<S extends DtlsClientSession = DtlsClientSession> e
     this.#maxEvents = Math.max(1, o.maxEventsPerWake ?? DTLS_CLIENT_MAX_EVENTS);
     this.#deadline = new DeadlineTimer(o.timers, o.clock, () => this.#wake());
     o.raw.onDatagram(this.#receive);
-    o.raw.onError((error) => this.fail(error, this.peer));
+    // While connecting, a socket failure ends the handshake at once (its rejection), as any other failure does.
+    o.raw.onError((error) => (this.#pending !== undefined ? this.#end(error) : this.fail(error, this.peer)));
   }
 
   /** Starts the handshake; see the theory of operation for how it settles. Call once. */

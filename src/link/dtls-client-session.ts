@@ -11,6 +11,11 @@
  */
 import type { IdpgateError } from "../errors.js";
 
+/** dtls_event_kind (modules/dtls/dtls_session.h): what both bindings' session `pollEvent` returns. */
+export const DTLS_EV_CONNECTED = 2;
+export const DTLS_EV_DATA = 3;
+export const DTLS_EV_CLOSED = 4;
+
 export type DtlsClientEvent =
   | { readonly type: "connected" }
   | { readonly type: "data"; readonly data: Uint8Array }

@@ -171,9 +171,11 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
   close(): void {
     if (this.#closed) return;
     const now = this.#clock.now();
+    // Every peer's close_notify must leave: a transmit and a closed event per peer, plus what was queued.
+    const bound = 4 * (this.#peers.size + 1) + this.#maxEvents;
     for (const key of [...this.#peers.keys()]) this.#end(key, "closed", now);
     // Only the close_notify records matter now; the ends themselves are not reported after close().
-    for (let ev = this.#sessions.pollEvent(), i = 0; ev !== undefined && i < this.#maxEvents; ev = this.#sessions.pollEvent(), i++)
+    for (let ev = this.#sessions.pollEvent(), i = 0; ev !== undefined && i < bound; ev = this.#sessions.pollEvent(), i++)
       if (ev.type === "transmit") this.#raw.send(ev.data, endpointOfKey(ev.peer));
     this.#closed = true;
     this.#deadline.cancel();

@@ -18,6 +18,7 @@
  * `exp` and after `ttlFraction` of the remaining lifetime; without one, `active` decides and only the
  * monotonic `maxTtlMs` bounds the cache. Inactive answers are cached `negativeTtlMs`.
  */
+import { lastIndexOf } from "../json/_chars.js";
 import { ArgumentError, IdpgateError } from "../errors.js";
 import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector } from "../idp/index.js";
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
@@ -72,7 +73,6 @@ class Flight {
 }
 
 const NO_REQUIREMENTS: Requirements = {};
-const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
 
 export class Verifier {
   readonly #introspector: Introspector;
@@ -119,7 +119,8 @@ export class Verifier {
 
   /**
    * Decides from the cache only, into a decision the caller owns: true when `out` holds the final
-   * decision (a fresh hit, or a malformed token), false on a miss (then call `verify`). Allocates nothing.
+   * decision (a fresh hit, or a malformed token), false on a miss (then call `verify`, which counts the miss).
+   * Allocates nothing.
    */
   verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
     // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
@@ -138,7 +139,6 @@ export class Verifier {
       return true;
     }
     if (i >= 0 && now >= cache.times[2 * i + 1]!) cache.delete(i);
-    this.#counters.misses++;
     return false;
   }
 
@@ -146,6 +146,9 @@ export class Verifier {
   async verify(token: string, requirements: Requirements = NO_REQUIREMENTS): Promise<Decision> {
     const out = new MutableDecision();
     if (this.verifyCached(token, requirements, out)) return out;
+    // Counted here, not in verifyCached: a caller that tries verifyCached first and then verify (the gate)
+    // makes one miss, not two.
+    this.#counters.misses++;
     const d = this.#d;
     const key = digestKey(d);
     const w1 = d[1]!;

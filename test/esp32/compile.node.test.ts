@@ -118,10 +118,11 @@ for (const target of TARGETS) {
       const failures: string[] = [];
       const sizes: Record<string, Sizes> = {};
       const xsAvailable = MODDABLE !== "" && existsSync(join(MODDABLE, "xs", "includes", "xsmc.h"));
+      const notCompiled: string[] = [];
       for (const file of [...deviceCFiles(ROOT), ...TEST_DRIVERS]) {
         const binding = file.includes("/xs/") || file.startsWith("hosts/moddable/");
         if (binding && !xsAvailable) {
-          t.diagnostic(`skipped ${file}: MODDABLE is not set (or has no xs/includes/xsmc.h), the XS headers are needed`);
+          notCompiled.push(file);
           continue;
         }
         const object = join(objDir, `${file.replaceAll("/", "_")}.o`);
@@ -152,13 +153,9 @@ for (const target of TARGETS) {
       }
       writeFileSync(join(OUT, `sizes-${target.name}.json`), `${JSON.stringify(sizes, null, 2)}\n`);
       assert.deepEqual(failures, [], "C files that do not compile for the target");
+      // Part of the check did not run: report the test as skipped, not passed.
+      if (notCompiled.length > 0)
+        t.skip(`MODDABLE is not set (or has no xs/includes/xsmc.h): ${notCompiled.join(", ")} not compiled (the XS headers are needed)`);
     },
   );
 }
-
-test("esp32 (Xtensa) compiler presence is reported", { skip: IDF_PATH === "" ? "IDF_PATH is not set" : false }, (t) => {
-  const xtensa = findTool("xtensa-esp32-elf-gcc", TOOL_DIRS);
-  t.diagnostic(xtensa === undefined ? "xtensa-esp32-elf-gcc not found: esp32 (Xtensa) was not compiled" : `xtensa compiler: ${xtensa}`);
-  const riscv = findTool("riscv32-esp-elf-gcc", TOOL_DIRS);
-  if (riscv !== undefined) assert.equal(run(riscv, ["--version"], { env: toolEnv() }).code, 0);
-});

@@ -46,10 +46,11 @@ function start(): Gate {
   const g = globalThis as { xsHost?: XsHostMemory; gc?: () => void };
   const host = g.xsHost;
   const gc = g.gc;
-  // GET /stats on the XS test host: live heap after gc, and peaks since the previous GET /stats.
+  // GET /stats: the verifier's and the DTLS server's counters; on the XS test host also the live heap after gc
+  // and the peaks since the previous GET /stats.
   const stats =
     host === undefined || gc === undefined
-      ? undefined
+      ? (): string => `{${gateStatsJson(verifier.stats(), server.stats())}}`
       : (): string => {
           const peaks = host.memory(); // before gc: a compacting collection has its own transient peak
           gc();
@@ -66,7 +67,7 @@ function start(): Gate {
     scope: c.scope,
     log,
     ...(c.issuer === undefined ? {} : { issuer: c.issuer }),
-    ...(stats === undefined ? {} : { stats }),
+    stats,
   });
   log(
     `gate: listening on UDP port ${c.gatePort} (coaps), scope ${c.scope}, identity provider ${c.idpUrl}, wall clock ${ports.wall.synced ? "synced" : "not synced"}`,

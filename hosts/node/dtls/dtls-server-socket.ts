@@ -54,6 +54,7 @@ export class DtlsServerSocket extends DtlsServerDriver {
       bindAddress: address,
       port: options.port,
       lingerOnClose: true,
+      dualStack: true,
     });
     return new DtlsServerSocket(udp, options);
   }

@@ -14,6 +14,7 @@
  * for (let d; (d = s.pollTransmit()); ) socket.send(d);
  * ```
  */
+import { DTLS_EV_CLOSED, DTLS_EV_CONNECTED, DTLS_EV_DATA } from "../../../src/link/dtls-client-session.js";
 import { loadAddon, type NativeSession } from "./_native.js";
 import { DtlsError, dtlsError, native } from "./errors.js";
 import { toNative, type DtlsOptions } from "./options.js";
@@ -25,11 +26,6 @@ export type DtlsEvent =
   | { readonly type: "connected" }
   | { readonly type: "data"; readonly data: Uint8Array }
   | { readonly type: "closed"; readonly error?: DtlsError };
-
-/** dtls_event_kind (modules/dtls/dtls_session.h). */
-const EV_CONNECTED = 2;
-const EV_DATA = 3;
-const EV_CLOSED = 4;
 
 export class DtlsSession {
   readonly #s: NativeSession;
@@ -93,13 +89,13 @@ export class DtlsSession {
   pollEvent(): DtlsEvent | undefined {
     if (this.#freed) return undefined;
     switch (this.#s.pollEvent()) {
-      case EV_CONNECTED:
+      case DTLS_EV_CONNECTED:
         return { type: "connected" };
-      case EV_DATA: {
+      case DTLS_EV_DATA: {
         const data = this.#s.read();
         return data === null ? undefined : { type: "data", data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
       }
-      case EV_CLOSED: {
+      case DTLS_EV_CLOSED: {
         const error = this.error;
         return error === undefined ? { type: "closed" } : { type: "closed", error };
       }
