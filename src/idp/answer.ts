@@ -14,7 +14,7 @@
  */
 import { ArgumentError } from "../errors.js";
 import { JsonDocument, JsonError, T_ARRAY, T_NUMBER, T_OBJECT, T_STRING } from "../json/index.js";
-import { IntrospectionClaims } from "./claims.js";
+import { IntrospectionClaims, KNOWN_CLAIMS, type ClaimFields } from "./claims.js";
 import {
   IdpAnswerTooLarge,
   IdpBadContentFormat,
@@ -85,24 +85,28 @@ export class AnswerMapper {
   readonly #doc: JsonDocument;
   /** The last answer's `iss` and `scope`, handed out again for the same text (see `reuse`). */
   readonly #last: LastStrings = { iss: undefined, scope: undefined };
+  readonly #fields: Fields = { active: false, sub: undefined, scope: undefined, iss: undefined, exp: undefined, aud: undefined };
+  readonly #parseOptions: { readonly maxBytes: number };
+  /** The value token of each of KNOWN_CLAIMS in the last answer (JsonDocument.members). */
+  readonly #at = new Int32Array(KNOWN_CLAIMS.length);
 
   constructor(options?: AnswerMapperOptions) {
     this.maxAnswerBytes = options?.maxAnswerBytes ?? MAX_ANSWER_BYTES;
     if (!(Number.isInteger(this.maxAnswerBytes) && this.maxAnswerBytes >= 1))
       throw new ArgumentError("idp.bad_option", "maxAnswerBytes must be a positive integer");
     this.#doc = new JsonDocument(options?.maxTokens ?? answerTokensFor(this.maxAnswerBytes));
+    this.#parseOptions = { maxBytes: this.maxAnswerBytes };
   }
 
   /** The claims of a 2.xx answer; throws an IdpError for everything else. */
   map(answer: CoapAnswer): IntrospectionClaims {
     const code = coapCodeOf(answer.code);
     if (code >> 5 !== 2) throw this.#errorFor(code, answer);
-    const base = { coapCode: code };
-    if (answer.payload.length > this.maxAnswerBytes) throw new IdpAnswerTooLarge(this.maxAnswerBytes, base);
-    if (answer.contentFormat !== CONTENT_FORMAT_JSON) throw new IdpBadContentFormat(answer.contentFormat, base);
+    if (answer.payload.length > this.maxAnswerBytes) throw new IdpAnswerTooLarge(this.maxAnswerBytes, { coapCode: code });
+    if (answer.contentFormat !== CONTENT_FORMAT_JSON) throw new IdpBadContentFormat(answer.contentFormat, { coapCode: code });
     const doc = this.#doc;
     try {
-      doc.parse(answer.payload, { maxBytes: this.maxAnswerBytes });
+      doc.parse(answer.payload, this.#parseOptions);
     } catch (error) {
       if (!(error instanceof JsonError)) throw error;
       if (error.code === "json.too_many_tokens" || error.code === "json.too_large")
@@ -110,7 +114,7 @@ export class AnswerMapper {
       throw new IdpMalformedAnswer("not valid JSON", { coapCode: code, cause: error });
     }
     try {
-      return readClaims(doc, answer.payload, this.#last);
+      return readClaims(doc, answer.payload, this.#last, this.#fields, this.#at);
     } catch (error) {
       if (error instanceof JsonError) throw new IdpMalformedAnswer(error.message, { coapCode: code, cause: error });
       throw error;
@@ -132,7 +136,7 @@ export class AnswerMapper {
       return undefined;
     const doc = this.#doc;
     try {
-      doc.parse(answer.payload, { maxBytes: this.maxAnswerBytes });
+      doc.parse(answer.payload, this.#parseOptions);
       if (doc.type(0) !== T_OBJECT) return undefined;
       const e = doc.member(0, "error");
       if (e >= 0 && doc.type(e) === T_OBJECT) {
@@ -168,8 +172,13 @@ function status(doc: JsonDocument, i: number): { status?: number } {
 
 function optionalString(doc: JsonDocument, i: number, name: string): string | undefined {
   if (i < 0) return undefined;
-  if (doc.type(i) !== T_STRING) throw new JsonError("json.wrong_type", doc.start(i), `\`${name}\` is not a string`);
-  return doc.string(i);
+  try {
+    return doc.string(i); // checks the type itself: no second look at the token on the common path
+  } catch (error) {
+    if (error instanceof JsonError && error.code === "json.wrong_type")
+      throw new JsonError("json.wrong_type", doc.start(i), `\`${name}\` is not a string`);
+    throw error;
+  }
 }
 
 /** `aud`: a string or an array of strings (RFC 7519 section 4.1.3); anything else is malformed. */
@@ -200,29 +209,44 @@ function reuse(doc: JsonDocument, i: number, name: string, last: string | undefi
   return i >= 0 && last !== undefined && doc.stringEquals(i, last) ? last : optionalString(doc, i, name);
 }
 
-function readClaims(doc: JsonDocument, payload: Uint8Array, last: LastStrings): IntrospectionClaims {
-  if (doc.type(0) !== T_OBJECT) throw new JsonError("json.wrong_type", 0, "the answer is not a JSON object");
-  const a = doc.member(0, "active");
+/** The fields of one answer, written in place by readClaims (one object per mapper, not one per answer). */
+type Fields = { -readonly [K in keyof ClaimFields]-?: ClaimFields[K] };
+
+// Indices in KNOWN_CLAIMS.
+const ACTIVE = 0;
+const SUB = 1;
+const SCOPE = 2;
+const ISS = 3;
+const EXP = 4;
+const AUD = 5;
+
+/**
+ * One pass over the members (JsonDocument.members) finds the well-known claims (KNOWN_CLAIMS), instead
+ * of one scan of the object per claim. A well-known claim present twice is malformed, even in an
+ * inactive answer; any other member makes the claims keep a copy of the payload.
+ */
+function readClaims(doc: JsonDocument, payload: Uint8Array, last: LastStrings, fields: Fields, at: Int32Array): IntrospectionClaims {
+  const others = doc.members(0, KNOWN_CLAIMS, at); // json.wrong_type when the answer is not an object
+  const a = at[ACTIVE]!;
   if (a < 0) throw new JsonError("json.wrong_type", -1, "`active` is missing");
   const active = doc.boolean(a);
   if (!active) return new IntrospectionClaims({ active: false });
-  const e = doc.member(0, "exp");
-  const sub = doc.member(0, "sub");
-  const scope = doc.member(0, "scope");
-  const iss = doc.member(0, "iss");
-  const aud = doc.member(0, "aud");
+  const e = at[EXP]!;
+  const scope = at[SCOPE]!;
+  const iss = at[ISS]!;
   // a non-number `exp` is json.wrong_type, 1e999 json.not_finite: both malformed
-  const fields = {
-    active,
-    sub: optionalString(doc, sub, "sub"),
-    scope: reuse(doc, scope, "scope", last.scope),
-    iss: reuse(doc, iss, "iss", last.iss),
-    exp: e < 0 ? undefined : doc.number(e),
-    aud: audience(doc, aud),
-  };
+  fields.active = active;
+  fields.sub = optionalString(doc, at[SUB]!, "sub");
+  fields.scope = reuse(doc, scope, "scope", last.scope);
+  fields.iss = reuse(doc, iss, "iss", last.iss);
+  fields.exp = e < 0 ? undefined : doc.number(e);
+  fields.aud = audience(doc, at[AUD]!);
   if (fields.iss !== undefined) last.iss = fields.iss;
   if (fields.scope !== undefined) last.scope = fields.scope;
   // Members we did not read make us keep a copy of the bytes, to read them by name later.
-  const known = 1 + (e < 0 ? 0 : 1) + (sub < 0 ? 0 : 1) + (scope < 0 ? 0 : 1) + (iss < 0 ? 0 : 1) + (aud < 0 ? 0 : 1);
-  return doc.size(0) > known ? new IntrospectionClaims(fields, payload.slice(), doc.count) : new IntrospectionClaims(fields);
+  const claims = others > 0 ? new IntrospectionClaims(fields, payload.slice(), doc.count) : new IntrospectionClaims(fields);
+  // The scratch object must not keep the last answer's strings alive.
+  fields.sub = fields.scope = fields.iss = undefined;
+  fields.aud = undefined;
+  return claims;
 }

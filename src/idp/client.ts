@@ -6,7 +6,7 @@ import { ArgumentError } from "../errors.js";
 import { AnswerMapper, CONTENT_FORMAT_JSON, type CoapAnswer } from "./answer.js";
 import type { IntrospectionClaims } from "./claims.js";
 import { IdpError, IdpUnavailable } from "./errors.js";
-import { checkToken, encodeIntrospectionRequest, MAX_TOKEN_LENGTH } from "./request.js";
+import { checkToken, IntrospectionRequestEncoder, MAX_TOKEN_LENGTH } from "./request.js";
 
 /** The provider's endpoint (IDP-API.md). */
 export const INTROSPECT_PATH = "/idp/introspect";
@@ -69,7 +69,8 @@ export interface IntrospectionClientOptions {
 export class IntrospectionClient implements Introspector {
   readonly #transport: IntrospectionTransport;
   readonly #path: string;
-  readonly #credentials: { readonly clientId?: string | undefined; readonly clientSecret?: string | undefined };
+  /** Encodes the credentials once, each request's token then alone. */
+  readonly #encoder: IntrospectionRequestEncoder;
   readonly #post: IntrospectionPostOptions;
   readonly #mapper: AnswerMapper;
   readonly #maxTokenLength: number;
@@ -77,7 +78,7 @@ export class IntrospectionClient implements Introspector {
   constructor(transport: IntrospectionTransport, options?: IntrospectionClientOptions) {
     this.#transport = transport;
     this.#path = options?.path ?? INTROSPECT_PATH;
-    this.#credentials = { clientId: options?.clientId, clientSecret: options?.clientSecret };
+    this.#encoder = new IntrospectionRequestEncoder({ clientId: options?.clientId, clientSecret: options?.clientSecret });
     const timeoutMs = options?.timeoutMs ?? INTROSPECT_TIMEOUT_MS;
     if (!(timeoutMs > 0)) throw new ArgumentError("idp.bad_option", "timeoutMs must be positive");
     this.#mapper = new AnswerMapper({
@@ -104,7 +105,7 @@ export class IntrospectionClient implements Introspector {
     let sent: Promise<CoapAnswer>;
     try {
       checkToken(token, this.#maxTokenLength);
-      payload = encodeIntrospectionRequest(token, this.#credentials);
+      payload = this.#encoder.encode(token);
     } catch (error) {
       return Promise.reject(error);
     }

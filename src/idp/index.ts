@@ -40,7 +40,14 @@ export {
   type IdpErrorDetails,
   type ProviderError,
 } from "./errors.js";
-export { checkToken, encodeIntrospectionRequest, MAX_TOKEN_LENGTH, writeIntrospectionRequest, type ClientCredentials } from "./request.js";
+export {
+  checkToken,
+  encodeIntrospectionRequest,
+  IntrospectionRequestEncoder,
+  MAX_TOKEN_LENGTH,
+  writeIntrospectionRequest,
+  type ClientCredentials,
+} from "./request.js";
 export {
   connectIntrospection,
   introspectionPath,

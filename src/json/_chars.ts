@@ -8,3 +8,5 @@ export const charCodeAt: (this: string, index: number) => number = String.protot
 /** `lastIndexOf.call(s, "")` is the length of `s` in one call, without boxing it. */
 export const lastIndexOf: (this: string, search: string) => number = String.prototype.lastIndexOf;
 export const indexOf: (this: string, search: string, from?: number) => number = String.prototype.indexOf;
+export const slice: (this: string, start: number, end: number) => string = String.prototype.slice;
+export const startsWith: (this: string, search: string, position: number) => boolean = String.prototype.startsWith;

@@ -3,7 +3,8 @@
  *
  * Tokens are five Int32 fields each in a caller-owned array (jsmn layout plus a parent link):
  *   [type, start, end, size, parent]
- * - strings: start/end exclude the quotes (escapes are kept verbatim, decoded on read);
+ * - strings: start/end exclude the quotes (escapes are kept verbatim, decoded on read); a string
+ *   holding an escape has ESCAPED or-ed into its type, so readers take the text of the others as is;
  * - objects/arrays: start at the opening bracket, end just after the closing one;
  * - size: members of an object, elements of an array, 1 for a key, 0 for a scalar;
  * - parent: the enclosing array, or the key for an object member's value, or -1 for the root.
@@ -14,8 +15,14 @@
  * anywhere but after the complete top-level value is `json.truncated`, so every proper prefix of a valid
  * document is either itself valid (`12` of `123`) or truncated: a caller can tell "wait for more bytes"
  * from "reject" (RFC 8259 section 2 to 8). Strings, numbers and literals are scanned by _scan.ts.
+ *
+ * With `text` (the input as a string of the same length, every character printable ASCII or tab, line
+ * feed, carriage return: see plainText in _text.ts) a string is found with the engine's indexOf: its end
+ * is the next quote, and it is plain when no backslash, tab, line feed or carriage return comes first.
+ * Any other string is scanned byte by byte as without `text`, so errors and their offsets are the same.
  */
 import { JsonError } from "./errors.js";
+import { indexOf, startsWith } from "./_chars.js";
 import { fail, scanLiteral, scanNumber, scanString } from "./_scan.js";
 
 export const T_OBJECT = 1;
@@ -31,6 +38,9 @@ export const F_START = 1;
 export const F_END = 2;
 export const F_SIZE = 3;
 export const F_PARENT = 4;
+/** Or-ed into the type of a string token that holds an escape. */
+export const ESCAPED = 8;
+export const TYPE_MASK = 7;
 
 // Character classes (RFC 8259 section 2: structural characters and whitespace; the first byte of a value).
 const C_WS = 0; // space, tab, line feed, carriage return
@@ -111,8 +121,48 @@ const LITERAL_TRUE = [0x74, 0x72, 0x75, 0x65];
 const LITERAL_FALSE = [0x66, 0x61, 0x6c, 0x73, 0x65];
 const LITERAL_NULL = [0x6e, 0x75, 0x6c, 0x6c];
 
-/** Tokenizes `input` into `t` (capacity tokens); returns the token count. Throws JsonError. */
-export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, maxDepth: number): number {
+const NONE = 0x7fffffff;
+/** In text mode: the first backslash, tab, line feed or carriage return at or after the last search. */
+let special = -1;
+
+function nextSpecial(text: string, from: number): number {
+  let at = NONE;
+  let i = indexOf.call(text, "\\", from);
+  if (i >= 0) at = i;
+  i = indexOf.call(text, "\n", from);
+  if (i >= 0 && i < at) at = i;
+  i = indexOf.call(text, "\r", from);
+  if (i >= 0 && i < at) at = i;
+  i = indexOf.call(text, "\t", from);
+  if (i >= 0 && i < at) at = i;
+  return at;
+}
+
+/*
+ * stringEnd (inlined in tokenize for strings and keys): the closing quote of the string whose content
+ * starts at `from`, times 2, plus 1 when it holds an escape. In text mode the string is plain when the
+ * next quote comes before `special` (recomputed once passed); otherwise, or without text, scanString.
+ */
+
+/** The end of literal `word` (its bytes `literal`) at `pos`. */
+function literalEnd(
+  input: Uint8Array,
+  text: string | undefined,
+  pos: number,
+  len: number,
+  word: string,
+  literal: readonly number[],
+): number {
+  if (text !== undefined && startsWith.call(text, word, pos)) return pos + literal.length;
+  return scanLiteral(input, pos, len, literal);
+}
+
+/**
+ * Tokenizes `input` into `t` (capacity tokens); returns the token count. Throws JsonError. `text`: the
+ * input as plain text (see above), or undefined.
+ */
+export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, maxDepth: number, text?: string): number {
+  special = -1;
   const len = input.length;
   let pos = 0;
   let count = 0;
@@ -121,7 +171,7 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
   let state = S_VALUE;
   for (;;) {
     let cls = C_WS;
-    while (pos < len && (cls = CLASS[input[pos]!]!) === C_WS) pos++;
+    while ((cls = CLASS[input[pos]!]!) === C_WS) pos++; // past the end the table gives undefined
     if (pos >= len) {
       if (state === S_DONE) return count;
       fail("json.truncated", pos);
@@ -130,18 +180,20 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
     if (action >= STR) {
       if (count >= capacity) tooMany(pos);
       const v = count++ * FIELDS;
-      t[v + F_START] = pos;
+      t[v + F_START] = action === STR ? pos + 1 : pos; // a string's content starts after its quote
       t[v + F_SIZE] = 0;
       t[v + F_PARENT] = parent;
       // In S_VALUE the parent is a key or none; in the other value states it is an array.
       const inArray = state !== S_VALUE;
       if (inArray) t[parent * FIELDS + F_SIZE]!++;
       if (action === STR) {
-        const end = scanString(input, pos + 1, len);
-        t[v + F_TYPE] = T_STRING;
-        t[v + F_START] = pos + 1;
-        pos = end + 1;
-        t[v + F_END] = end;
+        // stringEnd, inlined here and for keys (a call is ~20 computrons on XS, a tenth of a token)
+        let r = text === undefined ? -1 : indexOf.call(text, '"', pos + 1);
+        if (r >= 0 && (r < special || (special <= pos && r < (special = nextSpecial(text!, pos + 1))))) r *= 2;
+        else r = scanString(input, pos + 1, len);
+        t[v + F_TYPE] = T_STRING | ((r & 1) * ESCAPED);
+        pos = (r >> 1) + 1;
+        t[v + F_END] = r >> 1;
       } else if (action === NUM) {
         t[v + F_TYPE] = T_NUMBER;
         pos = scanNumber(input, pos, len);
@@ -156,29 +208,42 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
         continue;
       } else if (action === TRU) {
         t[v + F_TYPE] = T_TRUE;
-        pos = t[v + F_END] = scanLiteral(input, pos, len, LITERAL_TRUE);
+        pos = t[v + F_END] = literalEnd(input, text, pos, len, "true", LITERAL_TRUE);
       } else if (action === FAL) {
         t[v + F_TYPE] = T_FALSE;
-        pos = t[v + F_END] = scanLiteral(input, pos, len, LITERAL_FALSE);
+        pos = t[v + F_END] = literalEnd(input, text, pos, len, "false", LITERAL_FALSE);
       } else if (action === NUL) {
         t[v + F_TYPE] = T_NULL;
-        pos = t[v + F_END] = scanLiteral(input, pos, len, LITERAL_NULL);
+        pos = t[v + F_END] = literalEnd(input, text, pos, len, "null", LITERAL_NULL);
       } else {
         fail("json.unexpected_byte", pos);
       }
-      if (inArray) state = S_NEXT_ELEMENT;
-      else if (parent < 0) state = S_DONE;
+      // A comma right after the value is taken here, saving a turn of the loop (the usual layout).
+      if (inArray) {
+        state = S_NEXT_ELEMENT;
+        if (input[pos] === 0x2c) {
+          pos++;
+          state = S_VALUE_AFTER_COMMA;
+        }
+      } else if (parent < 0) state = S_DONE;
       else {
         parent = t[parent * FIELDS + F_PARENT]!; // from the key to its object
         state = S_NEXT_MEMBER;
+        if (input[pos] === 0x2c) {
+          pos++;
+          state = S_KEY_AFTER_COMMA;
+        }
       }
       continue;
     }
     if (action === KEY) {
       if (count >= capacity) tooMany(pos);
       const k = count++ * FIELDS;
-      const end = scanString(input, pos + 1, len);
-      t[k + F_TYPE] = T_STRING;
+      let r = text === undefined ? -1 : indexOf.call(text, '"', pos + 1);
+      if (r >= 0 && (r < special || (special <= pos && r < (special = nextSpecial(text!, pos + 1))))) r *= 2;
+      else r = scanString(input, pos + 1, len);
+      const end = r >> 1;
+      t[k + F_TYPE] = T_STRING | ((r & 1) * ESCAPED);
       t[k + F_START] = pos + 1;
       t[k + F_END] = end;
       t[k + F_SIZE] = 1;
@@ -187,6 +252,10 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
       parent = k / FIELDS;
       pos = end + 1;
       state = S_COLON;
+      if (input[pos] === 0x3a) {
+        pos++; // the colon right after the key, taken here as for commas
+        state = S_VALUE;
+      }
       continue;
     }
     if (action === COL) {
@@ -206,7 +275,7 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
       depth--;
       parent = t[parent * FIELDS + F_PARENT]!;
       if (parent < 0) state = S_DONE;
-      else if (t[parent * FIELDS + F_TYPE] === T_STRING) {
+      else if ((t[parent * FIELDS + F_TYPE]! & TYPE_MASK) === T_STRING) {
         parent = t[parent * FIELDS + F_PARENT]!; // from the key to its object
         state = S_NEXT_MEMBER;
       } else state = S_NEXT_ELEMENT;

@@ -13,8 +13,11 @@
  * if (active >= 0 && doc.boolean(active)) { ... }
  */
 import { JsonError } from "./errors.js";
+import { lastIndexOf, slice, startsWith } from "./_chars.js";
 import { contentEquals, decodeString, listContainsAt } from "./_decode.js";
+import { decodeValidUtf8, plainText } from "./_text.js";
 import {
+  ESCAPED,
   FIELDS,
   F_END,
   F_PARENT,
@@ -28,6 +31,7 @@ import {
   T_STRING,
   T_TRUE,
   tokenize,
+  TYPE_MASK,
 } from "./_tokenize.js";
 
 export { T_ARRAY, T_FALSE, T_NULL, T_NUMBER, T_OBJECT, T_STRING, T_TRUE } from "./_tokenize.js";
@@ -57,6 +61,8 @@ export class JsonDocument {
   readonly #t: Int32Array;
   #count = 0;
   #input: Uint8Array;
+  /** The input as plain text (see plainText), when it is: strings without escapes are sliced out of it. */
+  #text: string | undefined = undefined;
 
   constructor(capacity: number = JSON_DEFAULT_TOKENS) {
     if (!(capacity >= 1 && capacity <= 65536)) throw new RangeError("token capacity must be 1..65536");
@@ -71,11 +77,14 @@ export class JsonDocument {
    */
   parse(input: Uint8Array, options?: JsonParseOptions): number {
     this.#count = 0;
+    this.#text = undefined;
     const maxBytes = options?.maxBytes ?? JSON_MAX_INPUT_BYTES;
     if (input.length > maxBytes)
       throw new JsonError("json.too_large", maxBytes, `input of ${input.length} bytes is above the limit of ${maxBytes}`);
-    const count = tokenize(input, this.#t, this.capacity, options?.maxDepth ?? JSON_MAX_DEPTH);
+    const text = plainText(input);
+    const count = tokenize(input, this.#t, this.capacity, options?.maxDepth ?? JSON_MAX_DEPTH, text);
     this.#input = input;
+    this.#text = text;
     this.#count = count;
     return count;
   }
@@ -90,13 +99,18 @@ export class JsonDocument {
     return this.#input;
   }
 
+  /** The offset of token `i`'s fields in the pool; throws for a token the last parse did not make. */
+  #base(i: number): number {
+    if (!(i >= 0 && i < this.#count)) throw noSuchToken();
+    return i * FIELDS;
+  }
+
   #field(i: number, f: number): number {
-    if (!(i >= 0 && i < this.#count)) throw new RangeError("no such token");
-    return this.#t[i * FIELDS + f]!;
+    return this.#t[this.#base(i) + f]!;
   }
 
   type(i: number): JsonTokenType {
-    return this.#field(i, F_TYPE) as JsonTokenType;
+    return (this.#field(i, F_TYPE) & TYPE_MASK) as JsonTokenType;
   }
   /** Byte offset where the token starts (a string's first content byte). */
   start(i: number): number {
@@ -137,7 +151,7 @@ export class JsonDocument {
     let k = object + 1;
     for (let m = t[object * FIELDS + F_SIZE]!; m > 0; m--) {
       const base = k * FIELDS;
-      if (contentEquals(this.#input, t[base + F_START]!, t[base + F_END]!, key, true)) {
+      if (this.#equals(t[base + F_TYPE]!, t[base + F_START]!, t[base + F_END]!, key)) {
         if (found >= 0) throw new JsonError("json.duplicate_key", t[base + F_START]!, "a member appears twice");
         found = k + 1;
       }
@@ -146,20 +160,79 @@ export class JsonDocument {
     return found;
   }
 
+  /**
+   * One pass over the members of object `object`: `values[j]` receives the value token of the member
+   * named `names[j]`, or -1 when there is none. Returns how many members have a name not in `names`.
+   * A name of `names` present twice throws `json.duplicate_key`. Allocates only short key strings.
+   */
+  members(object: number, names: readonly string[], values: Int32Array): number {
+    if (!(object >= 0 && object < this.#count)) throw noSuchToken();
+    const t = this.#t;
+    if ((t[object * FIELDS + F_TYPE]! & TYPE_MASK) !== T_OBJECT) throw wrongType("an object");
+    const n = names.length;
+    if (values.length < n) throw new RangeError("values must hold one entry a name");
+    values.fill(-1, 0, n);
+    const text = this.#text;
+    let others = 0;
+    let k = object + 1;
+    for (let m = t[object * FIELDS + F_SIZE]!; m > 0; m--) {
+      const b = k * FIELDS;
+      const type = t[b + F_TYPE]!;
+      const start = t[b + F_START]!;
+      const end = t[b + F_END]!;
+      let j = -1;
+      // Plain text: the engine's Array indexOf on the key's text (about 50 computrons on XS, against
+      // 60 for each name compared in place).
+      if (text !== undefined && (type & ESCAPED) === 0) j = names.indexOf(slice.call(text, start, end));
+      else for (let c = 0; c < n && j < 0; c++) if (contentEquals(this.#input, start, end, names[c]!, true)) j = c;
+      if (j < 0) others++;
+      else if (values[j]! >= 0) throw new JsonError("json.duplicate_key", start, "a member appears twice");
+      else values[j] = k + 1;
+      // The next key: past the value's subtree.
+      k++;
+      for (let pending = 1; pending > 0; k++) pending += t[k * FIELDS + F_SIZE]! - 1;
+    }
+    return others;
+  }
+
   /** True for a string token. */
   isString(i: number): boolean {
     return this.type(i) === T_STRING;
   }
 
+  /** String content [start, end) of a token of raw type `type` compared with `s`, without allocating. */
+  #equals(type: number, start: number, end: number, s: string): boolean {
+    const text = this.#text;
+    if (text !== undefined && (type & ESCAPED) === 0) return lastIndexOf.call(s, "") === end - start && startsWith.call(text, s, start);
+    return contentEquals(this.#input, start, end, s, true);
+  }
+
   /** The decoded string value of a string token (allocates the string). */
   string(i: number): string {
-    if (this.type(i) !== T_STRING) throw wrongType("a string");
-    return decodeString(this.#input, this.start(i), this.end(i), true);
+    if (!(i >= 0 && i < this.#count)) throw noSuchToken();
+    const t = this.#t;
+    const b = i * FIELDS;
+    const type = t[b + F_TYPE]!;
+    if ((type & TYPE_MASK) !== T_STRING) throw wrongType("a string");
+    const start = t[b + F_START]!;
+    const end = t[b + F_END]!;
+    if ((type & ESCAPED) !== 0) return decodeString(this.#input, start, end, true);
+    const text = this.#text;
+    return text !== undefined ? slice.call(text, start, end) : decodeValidUtf8(this.#input, start, end);
   }
 
   /** True when string token `i` decodes to exactly `s` (no allocation). */
   stringEquals(i: number, s: string): boolean {
-    return this.type(i) === T_STRING && contentEquals(this.#input, this.start(i), this.end(i), s, true);
+    if (!(i >= 0 && i < this.#count)) throw noSuchToken();
+    const t = this.#t;
+    const b = i * FIELDS;
+    const type = t[b + F_TYPE]!;
+    if ((type & TYPE_MASK) !== T_STRING) return false;
+    const start = t[b + F_START]!;
+    const end = t[b + F_END]!;
+    const text = this.#text;
+    if (text !== undefined && (type & ESCAPED) === 0) return lastIndexOf.call(s, "") === end - start && startsWith.call(text, s, start);
+    return contentEquals(this.#input, start, end, s, true);
   }
 
   /** True when string token `i`, a space-separated list, contains `word` (no allocation). */
@@ -170,18 +243,28 @@ export class JsonDocument {
 
   /** The value of a boolean token. */
   boolean(i: number): boolean {
-    const type = this.type(i);
+    const type = this.#t[this.#base(i) + F_TYPE];
     if (type !== T_TRUE && type !== T_FALSE) throw wrongType("a boolean");
     return type === T_TRUE;
   }
 
   /** The value of a number token; `json.not_finite` when it overflows a double (`1e999`). */
   number(i: number): number {
-    if (this.type(i) !== T_NUMBER) throw wrongType("a number");
+    if (!(i >= 0 && i < this.#count)) throw noSuchToken();
+    const t = this.#t;
+    const b = i * FIELDS;
+    if (t[b + F_TYPE] !== T_NUMBER) throw wrongType("a number");
     const input = this.#input;
-    const start = this.start(i);
-    const end = this.end(i);
+    const start = t[b + F_START]!;
+    const end = t[b + F_END]!;
+    const text = this.#text;
     let value = 0;
+    if (text !== undefined) {
+      // The engine's conversion, as JSON.parse's (RFC 8259 grammar checked by the tokenizer).
+      value = Number(slice.call(text, start, end));
+      if (!Number.isFinite(value)) throw new JsonError("json.not_finite", start, "number out of range");
+      return value;
+    }
     let pos = start;
     const negative = input[pos] === 0x2d;
     if (negative) pos++;
@@ -217,6 +300,10 @@ export class JsonDocument {
     const type = this.type(i);
     return type === T_OBJECT || type === T_ARRAY;
   }
+}
+
+function noSuchToken(): RangeError {
+  return new RangeError("no such token");
 }
 
 function wrongType(what: string): JsonError {
