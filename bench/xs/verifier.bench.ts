@@ -8,7 +8,8 @@
  *    NativeTokenDigest (modules/digest: HMAC-SHA-256/128 in C) instead of the default JS SipHash; XS only;
  *  - token digest alone: SipHash (JS) and native, per call;
  *  - cold verify, idpgate tokenizer: request encode + answer mapping + policy, no network;
- *  - cold verify, JSON.parse: the same with JSON.stringify/JSON.parse, side by side;
+ *  - cold verify, JSON.parse: the same with JSON.stringify/JSON.parse, side by side; both cold rows also
+ *    give slotsPerRun, the slots of one run (see slotsOfOneRun);
  *  - bytes per cache entry: heap growth over N cached tokens, divided by N: the claims an entry refers to
  *    (the cache's table is preallocated by the constructor, see src/verifier/cache.ts).
  *
@@ -67,8 +68,32 @@ class InstantIdp implements Introspector {
   }
 }
 
-/** Runs `fn` n times under the meter; returns computrons per run and slots/chunks retained after gc. */
+/**
+ * Slots one synchronous run of `fn` allocates (its peak over a collected heap, garbage included). Unlike
+ * slotsPeakGrowth over many runs, this does not depend on when the collector happens to run: the
+ * JSON.parse row's string building churns enough chunks to collect on nearly every run, which caps its
+ * peak at about one run's slots, while a row that allocates fewer chunks collects less often.
+ */
+function slotsOfOneRun(fn: () => void | Promise<void>): number {
+  if (!onXs) return -1;
+  // Room for the run's chunks, so that no collection runs in the middle of it and hides garbage slots.
+  let room: ArrayBuffer | undefined = new ArrayBuffer(1 << 16);
+  if (room.byteLength === 0) throw new Error("no room");
+  room = undefined;
+  collect();
+  const before = heap(BEFORE);
+  resetPeaks();
+  void fn();
+  return heap(AFTER).slotsPeak - before.slots;
+}
+
+/** Runs `fn` n times under the meter; prints computrons per run and slots/chunks retained after gc. */
 async function measure(name: string, n: number, fn: () => void | Promise<void>): Promise<void> {
+  out(await measured(name, n, fn));
+}
+
+/** What `measure` prints, as a row. */
+async function measured(name: string, n: number, fn: () => void | Promise<void>): Promise<Record<string, string | number>> {
   await fn(); // warm up: first-call allocations are not steady state
   collect();
   const before = heap(BEFORE);
@@ -86,14 +111,14 @@ async function measure(name: string, n: number, fn: () => void | Promise<void>):
   const slotsPeakGrowth = onXs ? heap(AFTER).slotsPeak - before.slots : -1;
   collect();
   const after = heap(AFTER);
-  out({
+  return {
     name,
     computrons,
     slotsPeakGrowth,
     slotsRetained: !onXs ? -1 : after.slots - before.slots,
     chunksRetained: !onXs ? -1 : after.chunks - before.chunks,
     runs: n,
-  });
+  };
 }
 
 async function main(): Promise<void> {
@@ -134,13 +159,13 @@ async function main(): Promise<void> {
   const mapper = new AnswerMapper();
   // As IntrospectionClient does: one encoder for the client's credentials, one request per token.
   const encoder = new IntrospectionRequestEncoder({ clientId: "test.device.01" });
-  await measure("cold verify, idpgate tokenizer", 50, () => {
+  const ours = (): void => {
     const body = encoder.encode(TOKEN);
     if (body.length === 0) throw new Error("empty body");
     const claims = mapper.map({ code: 65, contentFormat: 50, payload: ANSWER });
     if (!decide(claims, req, wall.now(), 5_000, decision).allowed) throw new Error("expected allowed");
-  });
-  await measure("cold verify, JSON.parse", 50, () => {
+  };
+  const theirs = (): void => {
     const body = JSON.stringify({ token: TOKEN, client_id: "test.device.01" });
     if (body.length === 0) throw new Error("empty body");
     let text = "";
@@ -155,7 +180,12 @@ async function main(): Promise<void> {
       exp: typeof parsed.exp === "number" ? parsed.exp : undefined,
     });
     if (!decide(claims, req, wall.now(), 5_000, decision).allowed) throw new Error("expected allowed");
-  });
+  };
+  const oursRow = await measured("cold verify, idpgate tokenizer", 50, ours);
+  const theirsRow = await measured("cold verify, JSON.parse", 50, theirs);
+  // One run each, after both rows: its heap preparation must not change the other row's collections.
+  out({ ...oursRow, slotsPerRun: slotsOfOneRun(ours) });
+  out({ ...theirsRow, slotsPerRun: slotsOfOneRun(theirs) });
 
   // Bytes per cache entry: fill N entries with distinct tokens (claims from distinct answers).
   const n = 32;

@@ -71,7 +71,7 @@ const CODE_INTERNAL_SERVER_ERROR = 5 << 5;
 
 /** Numeric CoAP code from either form; -1 when it is neither a valid number nor `c.dd`. */
 export function coapCodeOf(code: number | string): number {
-  if (typeof code === "number") return Number.isInteger(code) && code >= 0 && code <= 255 ? code : -1;
+  if (typeof code === "number") return (code & 255) === code ? code : -1; // an integer 0..255
   if (code.length !== 4 || code.charCodeAt(1) !== 0x2e) return -1;
   const c = code.charCodeAt(0) - 0x30;
   const d = (code.charCodeAt(2) - 0x30) * 10 + (code.charCodeAt(3) - 0x30);
@@ -202,23 +202,29 @@ interface LastStrings {
 
 /**
  * String token `i`, or `last` when it holds the same text: answers of one provider repeat its `iss` (and
- * often the scopes), and a cache of N entries then holds one copy of them instead of N. Compared in place,
- * without allocating; strings are immutable, so sharing one is invisible.
+ * often the scopes), and a cache of N entries then holds one copy of them instead of N. The new string is
+ * garbage at once (cheaper on XS than comparing in place); strings are immutable, so sharing is invisible.
  */
 function reuse(doc: JsonDocument, i: number, name: string, last: string | undefined): string | undefined {
-  return i >= 0 && last !== undefined && doc.stringEquals(i, last) ? last : optionalString(doc, i, name);
+  const s = optionalString(doc, i, name);
+  return s === last ? last : s;
 }
 
 /** The fields of one answer, written in place by readClaims (one object per mapper, not one per answer). */
 type Fields = { -readonly [K in keyof ClaimFields]-?: ClaimFields[K] };
 
-// Indices in KNOWN_CLAIMS.
-const ACTIVE = 0;
-const SUB = 1;
-const SCOPE = 2;
-const ISS = 3;
-const EXP = 4;
-const AUD = 5;
+/** Where claim `name`'s value token lands in JsonDocument.members' output: its index in KNOWN_CLAIMS. */
+function slot(name: string): number {
+  const i = KNOWN_CLAIMS.indexOf(name);
+  if (i < 0) throw new Error(`${name} is not in KNOWN_CLAIMS`);
+  return i;
+}
+const ACTIVE = slot("active"),
+  SUB = slot("sub"),
+  SCOPE = slot("scope"),
+  ISS = slot("iss"),
+  EXP = slot("exp"),
+  AUD = slot("aud");
 
 /**
  * One pass over the members (JsonDocument.members) finds the well-known claims (KNOWN_CLAIMS), instead

@@ -170,7 +170,7 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
   let depth = 0;
   let state = S_VALUE;
   for (;;) {
-    let cls = C_WS;
+    let cls: number;
     while ((cls = CLASS[input[pos]!]!) === C_WS) pos++; // past the end the table gives undefined
     if (pos >= len) {
       if (state === S_DONE) return count;
