@@ -1,12 +1,14 @@
 /**
  * The JSON tokenizer on the XS test host: computrons and heap of tokenizing an introspection answer, a 3.5 KB
- * answer with many claims, and a body of numbers and literals, into a preallocated token pool. Run:
+ * answer with many claims, and a body of numbers and literals, into a preallocated token pool: by bytes
+ * alone (`tokenize` without text), and as JsonDocument.parse does it (the input's ASCII text first, when it
+ * is ASCII, then strings found with indexOf; see src/json/_tokenize.ts). Run:
  * `hosts/xs/out/idpgate-xs build/bench/xs/json.bench.js`. Same method as baseline.bench.ts: one warm-up run, a
  * full collection, then one measured run; the cost of the measuring calls is subtracted.
  */
 import { measure, report as reportRow } from "./_measure.js";
 import { FIELDS, tokenize } from "../../src/json/_tokenize.js";
-import { utf8Encode } from "../../src/json/index.js";
+import { JsonDocument, utf8Encode } from "../../src/json/index.js";
 
 const SECTION = "JSON tokenizer";
 
@@ -27,6 +29,7 @@ numbers += "]";
 const NUMBERS = utf8Encode(numbers);
 
 const POOL = new Int32Array(1024 * FIELDS);
+const DOC = new JsonDocument(1024);
 
 for (const [name, input] of [
   [`introspection answer (${ANSWER.length} bytes)`, ANSWER],
@@ -35,4 +38,6 @@ for (const [name, input] of [
 ] as const) {
   const row = measure(input, (bytes) => tokenize(bytes, POOL, 1024, 16));
   reportRow(SECTION, `tokenize: ${name}`, row, { tokens: tokenize(input, POOL, 1024, 16) });
+  const parsed = measure(input, (bytes) => DOC.parse(bytes));
+  reportRow(SECTION, `JsonDocument.parse: ${name}`, parsed, { tokens: DOC.parse(input) });
 }
