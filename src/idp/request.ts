@@ -88,6 +88,8 @@ export class IntrospectionRequestEncoder {
   readonly #credentials: ClientCredentials | undefined;
   /** What follows the token: `,"client_id":"...","client_secret":"..."}` (holds the secret). */
   #tail: Uint8Array | undefined;
+  /** As many spaces as the tail has bytes: room for it in a natively encoded request. */
+  #padding = "";
 
   constructor(credentials?: ClientCredentials) {
     this.#credentials = credentials === undefined ? undefined : { clientId: credentials.clientId, clientSecret: credentials.clientSecret };
@@ -109,6 +111,7 @@ export class IntrospectionRequestEncoder {
       w.endObject();
       tail = this.#tail = out.slice(5);
       out.fill(0);
+      this.#padding = " ".repeat(tail.length);
     }
     return tail;
   }
@@ -117,12 +120,14 @@ export class IntrospectionRequestEncoder {
   encode(token: string): Uint8Array {
     checkToken(token, Number.MAX_SAFE_INTEGER); // the length policy belongs to the caller (client option)
     const tail = this.#tailBytes();
-    if (TEXT_CODEC === "js" && !test.call(NOT_PLAIN, token)) {
-      // Nothing to escape and all ASCII: the bytes are the char codes of `{"token":"<token>"`, then the
-      // tail, copied over the zeros past the string (the string holds the token, never the secret).
+    if (!test.call(NOT_PLAIN, token)) {
+      // Nothing to escape and all ASCII: the bytes are those of `{"token":"<token>"`, then the tail,
+      // copied over what follows (zeros, or spaces natively): the string holds the token, never the secret.
       const n = lastIndexOf.call(token, "");
       const size = TOKEN_AT + n + 2 + tail.length;
-      const out = size <= INDICES.length ? asciiCodes(PREFIX_TEXT + token + '"', size) : longAscii(token, n, size);
+      let out: Uint8Array;
+      if (TEXT_CODEC !== "js") out = encodeUtf8(PREFIX_TEXT + token + '"' + this.#padding);
+      else out = size <= INDICES.length ? asciiCodes(PREFIX_TEXT + token + '"', size) : longAscii(token, n, size);
       out.set(tail, TOKEN_AT + n + 2);
       return out;
     }
