@@ -38,7 +38,7 @@ export const MAX_ANSWER_BYTES = 4096;
 export const ANSWER_BYTES_PER_TOKEN = 16;
 /** The smallest default token pool, for small answer limits. */
 export const MIN_ANSWER_TOKENS = 16;
-/** Default token pool for an answer of MAX_ANSWER_BYTES (256 tokens, 20 bytes each). */
+/** Default token pool for an answer of MAX_ANSWER_BYTES (256 tokens, 16 bytes each). */
 export const MAX_ANSWER_TOKENS = MAX_ANSWER_BYTES / ANSWER_BYTES_PER_TOKEN;
 
 /** The default token pool for an answer limit: one token per ANSWER_BYTES_PER_TOKEN bytes. */

@@ -49,9 +49,9 @@ export interface IntrospectionClientOptions {
   /**
    * Largest answer body accepted (default MAX_ANSWER_BYTES, 4096); a larger one is IdpAnswerTooLarge,
    * and Block2 stops as soon as Size2 or the bytes received pass it. What it costs (XS host, chunk bytes):
-   * - held for the client's life: the JSON token pool of maxAnswerTokens, 20 bytes a token; by default
-   *   one token per 16 bytes, so about 1.27 bytes per limit byte: 1,360 for 1 KB, 5,184 for 4 KB,
-   *   10,304 for 8 KB;
+   * - held for the client's life: the JSON token pool of maxAnswerTokens, 16 bytes a token; by default
+   *   one token per 16 bytes, so about 1 byte per limit byte: about 1.1 KB for 1 KB, 4,192 for 4 KB,
+   *   8.3 KB for 8 KB;
    * - during one answer: the Block2 blocks received (a copy each) and then the whole body, so up to
    *   about twice the answer's size for a moment, freed after mapping;
    * - per cached token whose answer had unknown claims: one copy of the answer (IntrospectionClaims
@@ -60,7 +60,7 @@ export interface IntrospectionClientOptions {
   readonly maxAnswerBytes?: number;
   /**
    * JSON tokens one answer may have (default answerTokensFor(maxAnswerBytes): one per 16 bytes, 256 for
-   * 4 KB); more is IdpAnswerTooLarge. The pool is 20 bytes per token, held for the client's life.
+   * 4 KB); more is IdpAnswerTooLarge. The pool is 16 bytes per token, held for the client's life.
    */
   readonly maxAnswerTokens?: number;
   readonly maxTokenLength?: number;

@@ -1,8 +1,8 @@
 /**
  * The tokenizer core: one pass over UTF-8 bytes, RFC 8259, no recursion, no allocation.
  *
- * Tokens are five Int32 fields each in a caller-owned array (jsmn layout plus a parent link):
- *   [type, start, end, size, parent]
+ * Tokens are four Int32 fields each (16 bytes) in a caller-owned array (jsmn layout plus a parent link):
+ *   [type | size << SIZE_SHIFT, start, end, parent]
  * - strings: start/end exclude the quotes (escapes are kept verbatim, decoded on read); a string
  *   holding an escape has ESCAPED or-ed into its type, so readers take the text of the others as is;
  * - objects/arrays: start at the opening bracket, end just after the closing one;
@@ -32,12 +32,14 @@ export const T_NUMBER = 4;
 export const T_TRUE = 5;
 export const T_FALSE = 6;
 export const T_NULL = 7;
-export const FIELDS = 5;
+export const FIELDS = 4;
+/** The type, with ESCAPED, in the low 4 bits; the size above them (at most 65,535: it fits). */
 export const F_TYPE = 0;
 export const F_START = 1;
 export const F_END = 2;
-export const F_SIZE = 3;
-export const F_PARENT = 4;
+export const F_PARENT = 3;
+export const SIZE_SHIFT = 4;
+const SIZE_ONE = 1 << SIZE_SHIFT;
 /** Or-ed into the type of a string token that holds an escape. */
 export const ESCAPED = 8;
 export const TYPE_MASK = 7;
@@ -181,11 +183,10 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
       if (count >= capacity) tooMany(pos);
       const v = count++ * FIELDS;
       t[v + F_START] = action === STR ? pos + 1 : pos; // a string's content starts after its quote
-      t[v + F_SIZE] = 0;
       t[v + F_PARENT] = parent;
       // In S_VALUE the parent is a key or none; in the other value states it is an array.
       const inArray = state !== S_VALUE;
-      if (inArray) t[parent * FIELDS + F_SIZE]!++;
+      if (inArray) t[parent * FIELDS + F_TYPE]! += SIZE_ONE;
       if (action === STR) {
         // stringEnd, inlined here and for keys (a call is ~20 computrons on XS, a tenth of a token)
         let r = text === undefined ? -1 : indexOf.call(text, '"', pos + 1);
@@ -243,12 +244,11 @@ export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, max
       if (r >= 0 && (r < special || (special <= pos && r < (special = nextSpecial(text!, pos + 1))))) r *= 2;
       else r = scanString(input, pos + 1, len);
       const end = r >> 1;
-      t[k + F_TYPE] = T_STRING | ((r & 1) * ESCAPED);
+      t[k + F_TYPE] = T_STRING | ((r & 1) * ESCAPED) | SIZE_ONE; // a key's size is 1
       t[k + F_START] = pos + 1;
       t[k + F_END] = end;
-      t[k + F_SIZE] = 1;
       t[k + F_PARENT] = parent;
-      t[parent * FIELDS + F_SIZE]!++;
+      t[parent * FIELDS + F_TYPE]! += SIZE_ONE;
       parent = k / FIELDS;
       pos = end + 1;
       state = S_COLON;

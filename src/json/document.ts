@@ -21,7 +21,6 @@ import {
   FIELDS,
   F_END,
   F_PARENT,
-  F_SIZE,
   F_START,
   F_TYPE,
   T_ARRAY,
@@ -30,6 +29,7 @@ import {
   T_OBJECT,
   T_STRING,
   T_TRUE,
+  SIZE_SHIFT,
   tokenize,
   TYPE_MASK,
 } from "./_tokenize.js";
@@ -122,7 +122,7 @@ export class JsonDocument {
   }
   /** Members of an object, elements of an array, 1 for a key, 0 otherwise. */
   size(i: number): number {
-    return this.#field(i, F_SIZE);
+    return this.#field(i, F_TYPE) >> SIZE_SHIFT;
   }
   /** Enclosing array, key (for a member's value), object (for a key), or -1. */
   parent(i: number): number {
@@ -134,7 +134,7 @@ export class JsonDocument {
     let pending = 1;
     const t = this.#t;
     while (pending > 0) {
-      pending += t[i * FIELDS + F_SIZE]! - 1;
+      pending += (t[i * FIELDS + F_TYPE]! >> SIZE_SHIFT) - 1;
       i++;
     }
     return i;
@@ -149,7 +149,7 @@ export class JsonDocument {
     const t = this.#t;
     let found = -1;
     let k = object + 1;
-    for (let m = t[object * FIELDS + F_SIZE]!; m > 0; m--) {
+    for (let m = t[object * FIELDS + F_TYPE]! >> SIZE_SHIFT; m > 0; m--) {
       const base = k * FIELDS;
       if (this.#equals(t[base + F_TYPE]!, t[base + F_START]!, t[base + F_END]!, key)) {
         if (found >= 0) throw new JsonError("json.duplicate_key", t[base + F_START]!, "a member appears twice");
@@ -179,7 +179,7 @@ export class JsonDocument {
     let others = 0;
     let k = object + 1;
     let pending = 0;
-    for (let m = t[object * FIELDS + F_SIZE]!; m > 0; m--) {
+    for (let m = t[object * FIELDS + F_TYPE]! >> SIZE_SHIFT; m > 0; m--) {
       const b = k * FIELDS;
       const type = t[b + F_TYPE]!;
       const start = t[b + F_START]!;
@@ -192,7 +192,7 @@ export class JsonDocument {
       else values[j] = k + 1;
       // The next key: past the value's subtree.
       k++;
-      for (pending = 1; pending > 0; k++) pending += t[k * FIELDS + F_SIZE]! - 1;
+      for (pending = 1; pending > 0; k++) pending += (t[k * FIELDS + F_TYPE]! >> SIZE_SHIFT) - 1;
     }
     return others;
   }
