@@ -120,3 +120,22 @@ test("fast paths: a lone surrogate escape is refused in keys and values; numbers
   assert.equal(doc.number(1), -50);
   assert.equal(doc.number(2), 123456789012345678);
 });
+
+test("token layout: sizes far above the type bits survive the packing (size << 4 beside the type)", () => {
+  const doc = new JsonDocument(1300);
+  const members = Array.from({ length: 200 }, (_, i) => `"k${i}":[${i}]`).join(",");
+  const text = `[{${members}},[${Array.from({ length: 600 }, (_, i) => i).join(",")}],"\\u0041",true]`;
+  doc.parse(utf8Encode(text), { maxBytes: 8192 });
+  assert.equal(doc.size(0), 4);
+  assert.equal(doc.size(1), 200);
+  const list = doc.next(1);
+  assert.equal(doc.size(list), 600);
+  assert.equal(doc.number(list + 600), 599);
+  assert.equal(doc.string(doc.next(list)), "A");
+  assert.equal(doc.boolean(doc.count - 1), true);
+  assert.equal(doc.number(doc.member(1, "k199") + 1), 199);
+  const at = new Int32Array(2);
+  assert.equal(doc.members(1, ["k0", "k199"], at), 198);
+  assert.equal(doc.number(at[1]! + 1), 199);
+  assert.equal(doc.size(2), 1, "a key's size is 1");
+});
