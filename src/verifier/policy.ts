@@ -66,17 +66,63 @@ export class MutableDecision implements Decision {
   }
 }
 
+/** What a verification requires; a key absent or undefined requires nothing. */
 export interface Requirements {
   /** Scope(s) the token must grant; with several, all of them. */
-  readonly scope?: string | readonly string[];
+  readonly scope?: string | readonly string[] | undefined;
   /** Exact `iss` the token must carry. */
-  readonly issuer?: string;
+  readonly issuer?: string | undefined;
   /** A value the token's `aud` (a string or a list) must contain (RFC 7662 section 2.2). */
-  readonly audience?: string;
+  readonly audience?: string | undefined;
   /** Accepted subjects (`sub`), one or a list. */
-  readonly subjects?: string | readonly string[];
+  readonly subjects?: string | readonly string[] | undefined;
   /** Who asks (a peer address, a client id): the key of the per-caller introspection rate limit. */
-  readonly callerKey?: string;
+  readonly callerKey?: string | undefined;
+}
+
+/**
+ * Requirements compiled once: a frozen copy (a list of scopes or subjects copied and frozen too), so that
+ * nobody can change it after the fact. Because it cannot change and a cache row's claims cannot either, a
+ * row may remember that this requirement's static checks (issuer, audience, subjects, scope) passed on its
+ * claims and skip them on the next hit; the time checks (active, exp with the skew, the row's TTL) still
+ * run on every hit. A plain `Requirements` object is checked in full on every call: it may have been
+ * mutated since. Make one per distinct set of requirements, once (at start-up, per caller), not per call.
+ */
+export class Requirement implements Requirements {
+  readonly scope: string | readonly string[] | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  readonly subjects: string | readonly string[] | undefined;
+  readonly callerKey: string | undefined;
+
+  constructor(r: Requirements) {
+    this.scope = frozenCopy(r.scope);
+    this.issuer = r.issuer;
+    this.audience = r.audience;
+    this.subjects = frozenCopy(r.subjects);
+    this.callerKey = r.callerKey;
+    Object.freeze(this);
+  }
+
+  /** `r` itself when it is compiled already, else `new Requirement(r)`. */
+  static of(r: Requirements): Requirement {
+    return r instanceof Requirement ? r : new Requirement(r);
+  }
+
+  /** A new Requirement: this one with every key `over` sets replacing this one's (as TokenVerifier merges). */
+  with(over: Requirements): Requirement {
+    return new Requirement({
+      scope: over.scope ?? this.scope,
+      issuer: over.issuer ?? this.issuer,
+      audience: over.audience ?? this.audience,
+      subjects: over.subjects ?? this.subjects,
+      callerKey: over.callerKey ?? this.callerKey,
+    });
+  }
+}
+
+function frozenCopy(v: string | readonly string[] | undefined): string | readonly string[] | undefined {
+  return v === undefined || typeof v === "string" ? v : Object.freeze(v.slice());
 }
 
 function oneOf(value: string | undefined, accepted: string | readonly string[]): boolean {
@@ -87,9 +133,57 @@ function oneOf(value: string | undefined, accepted: string | readonly string[]):
 }
 
 /**
+ * The requirement checks that depend on the claims and the requirements only, not on the time:
+ * `undefined` when issuer, audience, subjects and scope are all satisfied, else the first reason.
+ */
+export function staticReason(claims: IntrospectionClaims, req: Requirements): DecisionReason | undefined {
+  if (req.issuer !== undefined && claims.iss !== req.issuer) return "issuer";
+  if (req.audience !== undefined && !claims.hasAudience(req.audience)) return "audience";
+  if (req.subjects !== undefined && !oneOf(claims.sub, req.subjects)) return "subject";
+  const scope = req.scope;
+  if (typeof scope === "string" ? !spaceListContains(claims.scope, scope) : scope !== undefined && !hasScopes(claims, scope))
+    return "scope";
+  return undefined;
+}
+
+/**
+ * Fills `out` from claims whose static checks gave `failed` (`undefined`: all passed): the time checks
+ * run here, first, in the order `decide` documents. `wallNow`, `skewMs` as for `decide`.
+ */
+export function decideWith(
+  claims: IntrospectionClaims,
+  failed: DecisionReason | undefined,
+  wallNow: number | undefined,
+  skewMs: number,
+  out: MutableDecision,
+): MutableDecision {
+  // Written for the hit path (~20 bytecodes fewer than a chain of reasons): each later check overrides.
+  const exp = claims.exp;
+  out.sub = claims.sub;
+  out.scopes = claims.scope;
+  out.errorCode = undefined;
+  if (exp === undefined) out.expiresAt = undefined;
+  else {
+    const at = exp * 1000;
+    out.expiresAt = at;
+    if (wallNow !== undefined && wallNow >= at - skewMs) failed = "expired";
+  }
+  if (!claims.active) failed = "inactive";
+  if (failed === undefined) {
+    out.reason = "ok";
+    out.allowed = true;
+  } else {
+    out.reason = failed;
+    out.allowed = false;
+  }
+  return out;
+}
+
+/**
  * Checks claims against requirements and fills `out`. `wallNow` is Unix milliseconds or undefined
  * when the clock is not synchronised (then `active` alone decides). A token counts as expired once
- * `wallNow >= exp*1000 - skewMs`: the skew makes us deny early rather than allow late.
+ * `wallNow >= exp*1000 - skewMs`: the skew makes us deny early rather than allow late. Reasons in this
+ * order: inactive, expired, issuer, audience, subject, scope.
  */
 export function decide(
   claims: IntrospectionClaims,
@@ -98,28 +192,10 @@ export function decide(
   skewMs: number,
   out: MutableDecision,
 ): MutableDecision {
-  out.sub = claims.sub;
-  out.scopes = claims.scope;
-  out.expiresAt = claims.exp === undefined ? undefined : claims.exp * 1000;
-  out.errorCode = undefined;
-  out.allowed = false;
-  if (!claims.active) out.reason = "inactive";
-  else if (wallNow !== undefined && out.expiresAt !== undefined && wallNow >= out.expiresAt - skewMs) out.reason = "expired";
-  else if (req.issuer !== undefined && claims.iss !== req.issuer) out.reason = "issuer";
-  else if (req.audience !== undefined && !claims.hasAudience(req.audience)) out.reason = "audience";
-  else if (req.subjects !== undefined && !oneOf(claims.sub, req.subjects)) out.reason = "subject";
-  else if (
-    typeof req.scope === "string" ? !spaceListContains(claims.scope, req.scope) : req.scope !== undefined && !hasScopes(claims, req.scope)
-  )
-    out.reason = "scope";
-  else {
-    out.reason = "ok";
-    out.allowed = true;
-  }
-  return out;
+  return decideWith(claims, staticReason(claims, req), wallNow, skewMs, out);
 }
 
-/** All of a list of scopes (one string is checked by `decide` itself, one call less on the hot path). */
+/** All of a list of scopes (one string is checked by `staticReason` itself, one call less). */
 function hasScopes(claims: IntrospectionClaims, scope: readonly string[]): boolean {
   if (scope.length === 0) return false;
   for (let i = 0; i < scope.length; i++) if (!claims.hasScope(scope[i]!)) return false;

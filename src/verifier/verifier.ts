@@ -24,7 +24,7 @@ import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
 import { digestKey, TokenCache } from "./cache.js";
 import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
-import { decide, MutableDecision, type Decision, type Requirements } from "./policy.js";
+import { decide, MutableDecision, Requirement, staticReason, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
 import { VerifierCounters, type VerifierStats } from "./stats.js";
 
@@ -79,6 +79,8 @@ export class Verifier {
   readonly #clock: MonotonicClock;
   readonly #wall: WallClock | undefined;
   readonly #digest: TokenDigest;
+  /** The digest's digestFind when it has one (digest and probe in one native call). */
+  readonly #fused: boolean;
   readonly #d = new Uint32Array(4);
   readonly #cache: TokenCache;
   readonly #flights = new Map<number, Flight>();
@@ -100,6 +102,7 @@ export class Verifier {
     if (options.digest !== undefined) this.#digest = options.digest;
     else if (options.random !== undefined) this.#digest = new SipHashTokenDigest(options.random);
     else throw new ArgumentError("verifier.bad_option", "a RandomSource or a TokenDigest is required");
+    this.#fused = typeof this.#digest.digestFind === "function";
     this.#cache = new TokenCache(positive(options.cacheEntries ?? VERIFIER_CACHE_ENTRIES, "cacheEntries"));
     this.#maxTtl = positive(options.maxTtlMs ?? VERIFIER_MAX_TTL_MS, "maxTtlMs");
     this.#fraction = options.ttlFraction ?? VERIFIER_TTL_FRACTION;
@@ -123,23 +126,58 @@ export class Verifier {
    * Allocates nothing.
    */
   verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
-    // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
-    const n = typeof token === "string" ? lastIndexOf.call(token, "") : 0;
-    if (!(n > 0 && n <= this.#maxTokenLength)) {
-      out.deny("malformed");
-      return true;
-    }
-    this.#digest.digest(token, this.#d);
     const cache = this.#cache;
-    const i = cache.get(this.#d);
-    const now = this.#clock.now();
-    if (i >= 0 && now < cache.times[2 * i]!) {
-      this.#counters.hits++;
-      decide(cache.claims[i]!, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
-      return true;
+    let i: number;
+    if (this.#fused && typeof token === "string") {
+      // Probed before the length check: a row exists only for a token that passed it when it was
+      // introspected (the bound never changes), so a hit needs none; a miss is checked now.
+      i = this.#digest.digestFind!(token, this.#d, cache.table, cache.mask);
+      if (i < 0) return this.#malformed(token, out);
+    } else {
+      if (this.#malformed(token, out)) return true;
+      this.#digest.digest(token, this.#d);
+      i = cache.find(this.#d);
+      if (i < 0) return false;
     }
-    if (i >= 0 && now >= cache.times[2 * i + 1]!) cache.delete(i);
-    return false;
+    if (i !== cache.head) cache.touch(i);
+    const now = this.#clock.now();
+    if (now >= cache.times[2 * i]!) {
+      if (now >= cache.times[2 * i + 1]!) cache.delete(i);
+      return false;
+    }
+    this.#counters.hits++;
+    const claims = cache.claims[i]!;
+    // The memo: a compiled Requirement (never a plain object, which may have changed) known to pass the
+    // static checks on these claims (both immutable) skips them; the time checks below run on every hit.
+    let failed: DecisionReason | undefined = undefined;
+    if (cache.passedBy[cache.passed[i]!] !== requirements) {
+      failed = staticReason(claims, requirements);
+      if (failed === undefined && requirements instanceof Requirement) cache.remember(i, requirements);
+    }
+    // decideWith(claims, failed, wall, skew, out), inlined: a call is ~35 computrons of a ~300 budget
+    // (test/verifier/hit-path.test.ts holds the two to the same decisions). The wall clock is read only
+    // when there is an `exp` to hold it against.
+    const exp = claims.exp;
+    out.sub = claims.sub;
+    out.scopes = claims.scope;
+    out.errorCode = undefined;
+    out.fromCache = true;
+    if (exp === undefined) out.expiresAt = undefined;
+    else {
+      const at = exp * 1000;
+      out.expiresAt = at;
+      const wall = this.#wall?.now();
+      if (wall !== undefined && wall >= at - this.#skew) failed = "expired";
+    }
+    if (!claims.active) failed = "inactive";
+    if (failed === undefined) {
+      out.reason = "ok";
+      out.allowed = true;
+    } else {
+      out.reason = failed;
+      out.allowed = false;
+    }
+    return true;
   }
 
   /** Verifies `token` against `requirements`; never rejects for a provider problem (fail closed). */
@@ -190,6 +228,15 @@ export class Verifier {
       }
     }
     return out.deny(unavailable ? "idp_unavailable" : "idp_error", result.code);
+  }
+
+  /** True, with `out` denied `malformed`, for a token that cannot be introspected (not text, empty, too long). */
+  #malformed(token: string, out: MutableDecision): boolean {
+    // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
+    const n = typeof token === "string" ? lastIndexOf.call(token, "") : 0;
+    if (n > 0 && n <= this.#maxTokenLength) return false;
+    out.deny("malformed");
+    return true;
   }
 
   /** A snapshot of the counters. */
@@ -256,6 +303,9 @@ export class Verifier {
   }
 
   #store(d: Uint32Array, claims: IntrospectionClaims, started: number): number {
+    // Cached claims never change (the memo of static checks relies on it): frozen, their audience list too.
+    if (typeof claims.aud === "object") Object.freeze(claims.aud);
+    Object.freeze(claims);
     let ttl = claims.active ? this.#maxTtl : this.#negativeTtl;
     const wall = this.#wall?.now();
     if (claims.active && wall !== undefined && claims.exp !== undefined) {
