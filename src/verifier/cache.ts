@@ -12,16 +12,18 @@
  *   index   Int16Array(m)         open addressing, linear probing from words[4i] & (m-1);   <= 8 B
  *                                 i+1, or 0 for an empty slot; m is the smallest power of
  *                                 two >= 2n (load at most 1/2); deletion shifts back (no tombstones)
- *   passed  Uint8Array(n)         memo: requirement passedBy[passed[i]] (1..PASSED_SLOTS)     1 B
- *                                 passed its static checks on claims[i] (policy.ts
+ *   passed  Uint8Array(n)         memo: requirement passedBy[passed[i]] (1..PASSED_SLOTS) was 1 B
+ *                                 allowed on claims[i], so its static checks pass (policy.ts
  *                                 `Requirement`); reset whenever the row's claims are set,
  *                                 the row is freed or its slot is given to another
  *                                 requirement; 0: nothing known (passedBy[0] is a sentinel)
  *   claims  Array(n)              the IntrospectionClaims of entry i (undefined: row free)    1 slot
  *
- * (Int32Array instead of Int16Array above 16,383 entries.) So an entry costs at most 45 chunk bytes and one
- * slot: at most 61 bytes on a device (16-byte slots), 77 on the 64-bit XS test host, plus its claims;
- * `passedBy` adds PASSED_SLOTS slots for the whole cache.
+ * (Int32Array instead of Int16Array above 16,383 entries.) `index` and `words` are views of one
+ * ArrayBuffer, `table` (the index first), which a native probe reads (TokenDigest.digestFind,
+ * token_digest_find in modules/digest). So an entry costs at most 45 chunk bytes and one slot: at most
+ * 61 bytes on a device (16-byte slots), 77 on the 64-bit XS test host, plus its claims; the memo's
+ * `passedBy` adds PASSED_SLOTS + 1 slots to the whole cache.
  * Two tokens whose digests share a prefix are told apart by the full 128 bits and both kept.
  * At `capacity` entries the least recently used one is evicted and its row reused.
  */

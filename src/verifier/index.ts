@@ -15,16 +15,7 @@ export {
   VERIFIER_TTL_FRACTION,
   type VerifierOptions,
 } from "./verifier.js";
-export {
-  decide,
-  decideWith,
-  MutableDecision,
-  Requirement,
-  staticReason,
-  type Decision,
-  type DecisionReason,
-  type Requirements,
-} from "./policy.js";
+export { decide, MutableDecision, Requirement, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 export { SipHashTokenDigest, type TokenDigest } from "./digest.js";
 export { SipHash128 } from "./siphash.js";
 export { TokenCache, digestKey, PASSED_SLOTS } from "./cache.js";

@@ -4,7 +4,11 @@
  * Theory of operation. `verify(token, requirements)`:
  *  1. a token that cannot be introspected (empty, too long) is `malformed`;
  *  2. the token's keyed digest finds a fresh cache entry -> the policy decides on its claims (a hit:
- *     no I/O, no allocation with `verifyCached`);
+ *     no I/O, no allocation with `verifyCached`). With a native digest that can (`digestFind`) the digest
+ *     and the table search are one call, made before the length check of 1. (only a token that passed it
+ *     was ever cached). A compiled `Requirement` whose static checks (issuer, audience, subjects, scope)
+ *     passed on an entry's claims is remembered by the entry, and those checks are skipped on its next
+ *     hits; active, exp and the entry's lifetime are checked on every hit, and a plain object in full;
  *  3. otherwise, if an introspection of the same token is in flight, wait for it (`coalesced`);
  *  4. otherwise take one token from the per-caller and the global bucket (else `rate_limited`) and
  *     introspect; the answer is cached (claims, not the decision) and the policy decides;
@@ -24,7 +28,7 @@ import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
 import { digestKey, TokenCache } from "./cache.js";
 import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
-import { decide, MutableDecision, Requirement, staticReason, type Decision, type DecisionReason, type Requirements } from "./policy.js";
+import { decide, MutableDecision, Requirement, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
 import { VerifierCounters, type VerifierStats } from "./stats.js";
 
@@ -79,7 +83,7 @@ export class Verifier {
   readonly #clock: MonotonicClock;
   readonly #wall: WallClock | undefined;
   readonly #digest: TokenDigest;
-  /** The digest's digestFind when it has one (digest and probe in one native call). */
+  /** Whether the digest has digestFind (digest and probe in one native call). */
   readonly #fused: boolean;
   readonly #d = new Uint32Array(4);
   readonly #cache: TokenCache;
@@ -147,17 +151,18 @@ export class Verifier {
     }
     this.#counters.hits++;
     const claims = cache.claims[i]!;
-    // The memo: a compiled Requirement (never a plain object, which may have changed) known to pass the
-    // static checks on these claims (both immutable) skips them; the time checks below run on every hit.
-    let failed: DecisionReason | undefined = undefined;
     if (cache.passedBy[cache.passed[i]!] !== requirements) {
-      failed = staticReason(claims, requirements);
-      if (failed === undefined && requirements instanceof Requirement) cache.remember(i, requirements);
+      // Not known to pass: the whole policy. A compiled Requirement (never a plain object, which may change)
+      // that is allowed on these claims (immutable too) is remembered: its static checks passed.
+      decide(claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+      if (out.allowed && requirements instanceof Requirement) cache.remember(i, requirements);
+      return true;
     }
-    // decideWith(claims, failed, wall, skew, out), inlined: a call is ~35 computrons of a ~300 budget
-    // (test/verifier/hit-path.test.ts holds the two to the same decisions). The wall clock is read only
-    // when there is an `exp` to hold it against.
+    // Known to pass issuer, audience, subjects and scope: what remains of `decide` are its time checks,
+    // inlined (a call is ~35 computrons of the 300 a hit may cost, issue 13; test/verifier/memo.fixture.ts
+    // holds this to decide's decisions). The wall clock is read only when there is an `exp` to hold it against.
     const exp = claims.exp;
+    let reason: DecisionReason = claims.active ? "ok" : "inactive";
     out.sub = claims.sub;
     out.scopes = claims.scope;
     out.errorCode = undefined;
@@ -167,16 +172,10 @@ export class Verifier {
       const at = exp * 1000;
       out.expiresAt = at;
       const wall = this.#wall?.now();
-      if (wall !== undefined && wall >= at - this.#skew) failed = "expired";
+      if (reason === "ok" && wall !== undefined && wall >= at - this.#skew) reason = "expired";
     }
-    if (!claims.active) failed = "inactive";
-    if (failed === undefined) {
-      out.reason = "ok";
-      out.allowed = true;
-    } else {
-      out.reason = failed;
-      out.allowed = false;
-    }
+    out.reason = reason;
+    out.allowed = reason === "ok";
     return true;
   }
 
