@@ -125,9 +125,27 @@ function frozenCopy(v: string | readonly string[] | undefined): string | readonl
   return v === undefined || typeof v === "string" ? v : Object.freeze(v.slice());
 }
 
+/**
+ * The strings the policy and the verifier's hit path hand out or compare with, in one frozen module object
+ * rather than as literals: on XS a string literal in a function is copied into a fresh 24-byte chunk each time
+ * it runs (XS_CODE_STRING), garbage a cache hit should not make. One object, not a constant each: every module
+ * binding a function uses is one more slot on the caller's stack (512 slots on a device).
+ */
+export const STRINGS = Object.freeze({
+  string: "string",
+  empty: "",
+  ok: "ok",
+  inactive: "inactive",
+  expired: "expired",
+  issuer: "issuer",
+  audience: "audience",
+  subject: "subject",
+  scope: "scope",
+} as const);
+
 function oneOf(value: string | undefined, accepted: string | readonly string[]): boolean {
   if (value === undefined) return false;
-  if (typeof accepted === "string") return value === accepted;
+  if (typeof accepted === STRINGS.string) return value === accepted;
   for (let i = 0; i < accepted.length; i++) if (accepted[i] === value) return true;
   return false;
 }
@@ -151,17 +169,19 @@ export function decide(
   out.expiresAt = claims.exp === undefined ? undefined : claims.exp * 1000;
   out.errorCode = undefined;
   out.allowed = false;
-  if (!claims.active) out.reason = "inactive";
-  else if (wallNow !== undefined && out.expiresAt !== undefined && wallNow >= out.expiresAt - skewMs) out.reason = "expired";
-  else if (req.issuer !== undefined && claims.iss !== req.issuer) out.reason = "issuer";
-  else if (req.audience !== undefined && !claims.hasAudience(req.audience)) out.reason = "audience";
-  else if (req.subjects !== undefined && !oneOf(claims.sub, req.subjects)) out.reason = "subject";
+  if (!claims.active) out.reason = STRINGS.inactive;
+  else if (wallNow !== undefined && out.expiresAt !== undefined && wallNow >= out.expiresAt - skewMs) out.reason = STRINGS.expired;
+  else if (req.issuer !== undefined && claims.iss !== req.issuer) out.reason = STRINGS.issuer;
+  else if (req.audience !== undefined && !claims.hasAudience(req.audience)) out.reason = STRINGS.audience;
+  else if (req.subjects !== undefined && !oneOf(claims.sub, req.subjects)) out.reason = STRINGS.subject;
   else if (
-    typeof req.scope === "string" ? !spaceListContains(claims.scope, req.scope) : req.scope !== undefined && !hasScopes(claims, req.scope)
+    typeof req.scope === STRINGS.string
+      ? !spaceListContains(claims.scope, req.scope as string)
+      : req.scope !== undefined && !hasScopes(claims, req.scope as readonly string[])
   )
-    out.reason = "scope";
+    out.reason = STRINGS.scope;
   else {
-    out.reason = "ok";
+    out.reason = STRINGS.ok;
     out.allowed = true;
   }
   return out;

@@ -28,7 +28,8 @@ import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
 import { digestKey, TokenCache } from "./cache.js";
 import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
-import { decide, MutableDecision, Requirement, type Decision, type DecisionReason, type Requirements } from "./policy.js";
+// Strings from policy.ts STRINGS, not literals (no chunk garbage on a hit; one stack slot: see there).
+import { decide, MutableDecision, Requirement, STRINGS as S, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
 import { VerifierCounters, type VerifierStats } from "./stats.js";
 
@@ -132,7 +133,7 @@ export class Verifier {
   verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
     const cache = this.#cache;
     let i: number;
-    if (this.#fused && typeof token === "string") {
+    if (this.#fused && typeof token === S.string) {
       // Probed before the length check: a row exists only for a token that passed it when it was
       // introspected (the bound never changes), so a hit needs none; a miss is checked now.
       i = this.#digest.digestFind!(token, this.#d, cache.table, cache.mask);
@@ -162,7 +163,7 @@ export class Verifier {
     // inlined (a call is ~35 computrons of the 300 a hit may cost, issue 13; test/verifier/memo.fixture.ts
     // holds this to decide's decisions). The wall clock is read only when there is an `exp` to hold it against.
     const exp = claims.exp;
-    let reason: DecisionReason = claims.active ? "ok" : "inactive";
+    let reason: DecisionReason = claims.active ? S.ok : S.inactive;
     out.sub = claims.sub;
     out.scopes = claims.scope;
     out.errorCode = undefined;
@@ -172,10 +173,10 @@ export class Verifier {
       const at = exp * 1000;
       out.expiresAt = at;
       const wall = this.#wall?.now();
-      if (reason === "ok" && wall !== undefined && wall >= at - this.#skew) reason = "expired";
+      if (reason === S.ok && wall !== undefined && wall >= at - this.#skew) reason = S.expired;
     }
     out.reason = reason;
-    out.allowed = reason === "ok";
+    out.allowed = reason === S.ok;
     return true;
   }
 
@@ -232,7 +233,7 @@ export class Verifier {
   /** True, with `out` denied `malformed`, for a token that cannot be introspected (not text, empty, too long). */
   #malformed(token: string, out: MutableDecision): boolean {
     // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
-    const n = typeof token === "string" ? lastIndexOf.call(token, "") : 0;
+    const n = typeof token === S.string ? lastIndexOf.call(token, S.empty) : 0;
     if (n > 0 && n <= this.#maxTokenLength) return false;
     out.deny("malformed");
     return true;

@@ -225,7 +225,8 @@ export function declareMemoTests(label: string, makeDigest: () => TokenDigest): 
     ];
     const skewMs = 2_000;
     const { verifier, out, wall, idp } = setup((t) => claimSets[Number(t)]!, { skewMs, maxTtlMs: 600_000, ttlFraction: 1 });
-    for (let c = 0; c < claimSets.length; c++) await verifier.verify(String(c), {});
+    // From promise jobs, as a device's handler runs: the test's own frames would count against XS's 512 slots.
+    for (let c = 0; c < claimSets.length; c++) await Promise.resolve().then(() => verifier.verify(String(c), {}));
     const expected = new MutableDecision();
     for (const offset of [0, 1_000, 5_000])
       for (const synced of [true, false]) {
