@@ -43,6 +43,7 @@ export { connectIntrospection, type IdpHost, type IdpLinkOpener, type Introspect
 export {
   Verifier,
   MutableDecision,
+  Requirement,
   type Decision,
   type DecisionReason,
   type Requirements,

@@ -20,7 +20,7 @@
 import { CoapServerDriver, makeCode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
 import { JsonDocument, JsonError, T_OBJECT, T_STRING } from "../../src/json/index.js";
-import { MutableDecision, type Decision, type Requirements } from "../../src/verifier/index.js";
+import { MutableDecision, Requirement, type Decision, type Requirements } from "../../src/verifier/index.js";
 
 export const CONTENT_FORMAT_JSON = 50;
 const MAX_COMMAND_BYTES = 512;
@@ -138,7 +138,8 @@ function parseCommand(doc: JsonDocument, payload: Uint8Array): Command | undefin
 export class Gate {
   readonly #o: GateOptions;
   readonly #server: CoapServerDriver;
-  readonly #requirements: Requirements;
+  /** Compiled once: a cache hit may then skip the static checks it has seen pass (src/verifier Requirement). */
+  readonly #requirements: Requirement;
   readonly #commandDoc = new JsonDocument(COMMAND_MAX_TOKENS);
   /** The decision of a cache hit, reused command after command. */
   readonly #hit = new MutableDecision();
@@ -151,7 +152,7 @@ export class Gate {
 
   constructor(options: GateOptions) {
     this.#o = options;
-    this.#requirements = options.issuer === undefined ? { scope: options.scope } : { scope: options.scope, issuer: options.issuer };
+    this.#requirements = new Requirement({ scope: options.scope, issuer: options.issuer });
     this.#server = new CoapServerDriver({
       link: options.link,
       clock: options.clock,
@@ -214,13 +215,13 @@ export class Gate {
       this.#log(`gate: ${req.peer.address}:${req.peer.port} bad command -> 4.00`);
       return;
     }
-    const requirements = this.#callerRequirements(req.peer);
     const verifier = this.#o.verifier;
-    if (verifier.verifyCached?.(command.token, requirements, this.#hit) === true) {
+    // A hit makes no introspection, which is all the caller key limits: it gets the compiled requirements.
+    if (verifier.verifyCached?.(command.token, this.#requirements, this.#hit) === true) {
       this.#decided(req, command, this.#hit);
       return;
     }
-    verifier.verify(command.token, requirements).then(
+    verifier.verify(command.token, this.#callerRequirements(req.peer)).then(
       (d) => this.#decided(req, command, d),
       () => this.#decided(req, command, INTERNAL_DENIAL),
     );

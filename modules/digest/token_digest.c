@@ -88,6 +88,45 @@ int token_digest_compute(token_digest *td, const uint8_t *data, size_t len, uint
     return ret;
 }
 
+static uint32_t _word(const uint8_t *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w); /* native order, as a Uint32Array holds it; no alignment assumed */
+    return w;
+}
+
+int token_digest_find(const uint8_t *table, size_t table_bytes, size_t slots, int wide, const uint32_t d[4])
+{
+    size_t width = wide ? 4 : 2;
+    if (table == NULL || d == NULL || slots < 2 || (slots & (slots - 1)) != 0 || slots > table_bytes / width)
+        return -2;
+    size_t index_bytes = slots * width;
+    size_t rows = (table_bytes - index_bytes) / 16;
+    if ((table_bytes - index_bytes) % 16 != 0)
+        return -2;
+    const uint8_t *words = table + index_bytes;
+    size_t mask = slots - 1;
+    size_t s = d[0] & mask;
+    for (size_t probes = 0; probes < slots; probes++, s = (s + 1) & mask) {
+        int32_t e;
+        if (wide) {
+            memcpy(&e, table + 4 * s, sizeof e);
+        } else {
+            int16_t e16;
+            memcpy(&e16, table + 2 * s, sizeof e16);
+            e = e16;
+        }
+        if (e == 0)
+            return -1;
+        if (e < 0 || (size_t)e > rows)
+            return -2;
+        const uint8_t *w = words + 16 * (size_t)(e - 1);
+        if (_word(w) == d[0] && _word(w + 4) == d[1] && _word(w + 8) == d[2] && _word(w + 12) == d[3])
+            return e - 1;
+    }
+    return -1; /* a full table (the cache keeps it at most half full): not found */
+}
+
 void token_digest_free(token_digest *td)
 {
     if (td == NULL)

@@ -47,6 +47,16 @@ int token_digest_new(token_digest **out, token_digest_entropy_fn entropy, void *
  */
 int token_digest_compute(token_digest *td, const uint8_t *data, size_t len, uint8_t out[TOKEN_DIGEST_BYTES]);
 
+/**
+ * The row of digest `d` in a verifier cache table (src/verifier/cache.ts, TokenCache.table), or -1; -2 when
+ * the table is inconsistent (a bug: the caller throws). The table is `slots` open-addressing entries of
+ * `wide` ? 4 : 2 bytes (row + 1, 0 for an empty slot; native byte order), then `rows` digests of 4 words;
+ * `slots` is a power of two and the search probes linearly from d[0] & (slots - 1), as TokenCache.find does.
+ * Reads only, allocates nothing; every entry is bounds-checked against `rows`, and the probe visits each
+ * slot at most once.
+ */
+int token_digest_find(const uint8_t *table, size_t table_bytes, size_t slots, int wide, const uint32_t d[4]);
+
 /** [in] td: wipes the key material and frees; NULL is accepted. */
 void token_digest_free(token_digest *td);
 

@@ -19,9 +19,19 @@ function toFault(v: unknown): Fault {
 }
 
 export class NativeTokenDigest extends Native("xs_token_digest_destructor") implements TokenDigest {
+  /**
+   * `digest(token, out)`, then the row of the digest in a verifier cache table (TokenCache `table`, `mask`)
+   * or -1: the cache-hit probe in the same native call. Allocates nothing; throws a RangeError for a buffer
+   * that is not a consistent table. The host function itself, as an own property: called as a method, with
+   * no JS frame in between (a wrapper method cost ~40 computrons a hit).
+   */
+  readonly digestFind: (token: string, out: Uint32Array, table: ArrayBuffer, mask: number) => number;
+
   /** Draws the key; throws an IdpgateError `digest.entropy` when the host has no entropy source. */
   constructor() {
     super();
+    // Looked up here, at run time (preloaded modules hold no state).
+    this.digestFind = native("xs_token_digest_find") as (token: string, out: Uint32Array, table: ArrayBuffer, mask: number) => number;
     try {
       native("xs_token_digest_init").call(this);
     } catch (e) {

@@ -10,6 +10,12 @@ import { SipHash128 } from "./siphash.js";
 export interface TokenDigest {
   /** Writes 128 bits derived from `token` into `out[0..3]`; must not allocate on the hot path. */
   digest(token: string, out: Uint32Array): void;
+  /**
+   * Optional, for a native digest: `digest(token, out)`, then the row of that digest in a cache table
+   * (TokenCache `table` and `mask`, src/verifier/cache.ts), or -1, in one call. Must answer exactly what
+   * `digest` followed by TokenCache's own search answers; it only reads the table.
+   */
+  digestFind?(token: string, out: Uint32Array, table: ArrayBuffer, mask: number): number;
 }
 
 export class SipHashTokenDigest implements TokenDigest {

@@ -66,22 +66,86 @@ export class MutableDecision implements Decision {
   }
 }
 
+/** What a verification requires; a key absent or undefined requires nothing. */
 export interface Requirements {
   /** Scope(s) the token must grant; with several, all of them. */
-  readonly scope?: string | readonly string[];
+  readonly scope?: string | readonly string[] | undefined;
   /** Exact `iss` the token must carry. */
-  readonly issuer?: string;
+  readonly issuer?: string | undefined;
   /** A value the token's `aud` (a string or a list) must contain (RFC 7662 section 2.2). */
-  readonly audience?: string;
+  readonly audience?: string | undefined;
   /** Accepted subjects (`sub`), one or a list. */
-  readonly subjects?: string | readonly string[];
+  readonly subjects?: string | readonly string[] | undefined;
   /** Who asks (a peer address, a client id): the key of the per-caller introspection rate limit. */
-  readonly callerKey?: string;
+  readonly callerKey?: string | undefined;
 }
+
+/**
+ * Requirements compiled once: a frozen copy (a list of scopes or subjects copied and frozen too), so that
+ * nobody can change it after the fact. Because it cannot change and a cache row's claims cannot either, a
+ * row may remember that this requirement's static checks (issuer, audience, subjects, scope) passed on its
+ * claims and skip them on the next hit; the time checks (active, exp with the skew, the row's TTL) still
+ * run on every hit. A plain `Requirements` object is checked in full on every call: it may have been
+ * mutated since. Make one per distinct set of requirements, once (at start-up, per caller), not per call.
+ */
+export class Requirement implements Requirements {
+  readonly scope: string | readonly string[] | undefined;
+  readonly issuer: string | undefined;
+  readonly audience: string | undefined;
+  readonly subjects: string | readonly string[] | undefined;
+  readonly callerKey: string | undefined;
+
+  constructor(r: Requirements) {
+    this.scope = frozenCopy(r.scope);
+    this.issuer = r.issuer;
+    this.audience = r.audience;
+    this.subjects = frozenCopy(r.subjects);
+    this.callerKey = r.callerKey;
+    Object.freeze(this);
+  }
+
+  /** `r` itself when it is compiled already, else `new Requirement(r)`. */
+  static of(r: Requirements): Requirement {
+    return r instanceof Requirement ? r : new Requirement(r);
+  }
+
+  /** A new Requirement: this one with every key `over` sets replacing this one's (as TokenVerifier merges). */
+  with(over: Requirements): Requirement {
+    return new Requirement({
+      scope: over.scope ?? this.scope,
+      issuer: over.issuer ?? this.issuer,
+      audience: over.audience ?? this.audience,
+      subjects: over.subjects ?? this.subjects,
+      callerKey: over.callerKey ?? this.callerKey,
+    });
+  }
+}
+
+function frozenCopy(v: string | readonly string[] | undefined): string | readonly string[] | undefined {
+  return v === undefined || typeof v === "string" ? v : Object.freeze(v.slice());
+}
+
+/**
+ * The strings the policy and the verifier's hit path hand out or compare with, in one frozen module object
+ * rather than as literals: on XS a string literal in a function is copied into a fresh 24-byte chunk each time
+ * it runs (XS_CODE_STRING), garbage a cache hit should not make. One object, not a constant each: every module
+ * binding a function uses is one more slot on the caller's stack (512 slots on a device).
+ */
+export const STRINGS = Object.freeze({
+  string: "string",
+  empty: "",
+  ok: "ok",
+  inactive: "inactive",
+  expired: "expired",
+  issuer: "issuer",
+  audience: "audience",
+  subject: "subject",
+  scope: "scope",
+} as const);
 
 function oneOf(value: string | undefined, accepted: string | readonly string[]): boolean {
   if (value === undefined) return false;
-  if (typeof accepted === "string") return value === accepted;
+  if (typeof accepted === STRINGS.string) return value === accepted;
   for (let i = 0; i < accepted.length; i++) if (accepted[i] === value) return true;
   return false;
 }
@@ -89,7 +153,9 @@ function oneOf(value: string | undefined, accepted: string | readonly string[]):
 /**
  * Checks claims against requirements and fills `out`. `wallNow` is Unix milliseconds or undefined
  * when the clock is not synchronised (then `active` alone decides). A token counts as expired once
- * `wallNow >= exp*1000 - skewMs`: the skew makes us deny early rather than allow late.
+ * `wallNow >= exp*1000 - skewMs`: the skew makes us deny early rather than allow late. (Verifier.verifyCached
+ * repeats the time checks inline for a hit whose static checks it remembers passed; test/verifier/memo.fixture.ts
+ * holds the two to the same decisions.)
  */
 export function decide(
   claims: IntrospectionClaims,
@@ -103,17 +169,19 @@ export function decide(
   out.expiresAt = claims.exp === undefined ? undefined : claims.exp * 1000;
   out.errorCode = undefined;
   out.allowed = false;
-  if (!claims.active) out.reason = "inactive";
-  else if (wallNow !== undefined && out.expiresAt !== undefined && wallNow >= out.expiresAt - skewMs) out.reason = "expired";
-  else if (req.issuer !== undefined && claims.iss !== req.issuer) out.reason = "issuer";
-  else if (req.audience !== undefined && !claims.hasAudience(req.audience)) out.reason = "audience";
-  else if (req.subjects !== undefined && !oneOf(claims.sub, req.subjects)) out.reason = "subject";
+  if (!claims.active) out.reason = STRINGS.inactive;
+  else if (wallNow !== undefined && out.expiresAt !== undefined && wallNow >= out.expiresAt - skewMs) out.reason = STRINGS.expired;
+  else if (req.issuer !== undefined && claims.iss !== req.issuer) out.reason = STRINGS.issuer;
+  else if (req.audience !== undefined && !claims.hasAudience(req.audience)) out.reason = STRINGS.audience;
+  else if (req.subjects !== undefined && !oneOf(claims.sub, req.subjects)) out.reason = STRINGS.subject;
   else if (
-    typeof req.scope === "string" ? !spaceListContains(claims.scope, req.scope) : req.scope !== undefined && !hasScopes(claims, req.scope)
+    typeof req.scope === STRINGS.string
+      ? !spaceListContains(claims.scope, req.scope as string)
+      : req.scope !== undefined && !hasScopes(claims, req.scope as readonly string[])
   )
-    out.reason = "scope";
+    out.reason = STRINGS.scope;
   else {
-    out.reason = "ok";
+    out.reason = STRINGS.ok;
     out.allowed = true;
   }
   return out;

@@ -24,7 +24,7 @@ import {
 } from "../idp/connection.js";
 import type { MonotonicClock, RandomSource, Timers, WallClock } from "../ports.js";
 import type { TokenDigest } from "./digest.js";
-import { MutableDecision, type Decision, type Requirements } from "./policy.js";
+import { MutableDecision, Requirement, type Decision, type Requirements } from "./policy.js";
 import type { VerifierStats } from "./stats.js";
 import { Verifier, type VerifierOptions } from "./verifier.js";
 
@@ -81,19 +81,31 @@ export interface TokenVerifierHost {
   digest?(): TokenDigest;
 }
 
-function defaultRequirements(o: TokenVerifierOptions): Requirements {
+function defaultRequirements(o: TokenVerifierOptions): Requirement {
+  return new Requirement({ scope: o.scope, issuer: o.issuer, audience: o.audience, subjects: o.subject });
+}
+
+/** `over` replacing `base` key by key where it sets one, as a plain object (checked in full, never remembered). */
+function merged(base: Requirement, over: Requirements): Requirements {
   return {
-    ...(o.scope === undefined ? {} : { scope: o.scope }),
-    ...(o.issuer === undefined ? {} : { issuer: o.issuer }),
-    ...(o.audience === undefined ? {} : { audience: o.audience }),
-    ...(o.subject === undefined ? {} : { subjects: o.subject }),
+    scope: over.scope ?? base.scope,
+    issuer: over.issuer ?? base.issuer,
+    audience: over.audience ?? base.audience,
+    subjects: over.subjects ?? base.subjects,
+    callerKey: over.callerKey ?? base.callerKey,
   };
 }
 
 export class TokenVerifier {
   readonly #connection: IntrospectionConnection;
   readonly #verifier: Verifier;
-  readonly #defaults: Requirements;
+  /** The default requirements, compiled once. */
+  readonly #defaults: Requirement;
+  /** Whether the defaults require anything: without any, a call's compiled Requirement is used as it is. */
+  readonly #hasDefaults: boolean;
+  /** The last compiled Requirement a call passed and the defaults merged under it (one entry, no allocation on reuse). */
+  #lastOwn: Requirement | undefined = undefined;
+  #lastMerged: Requirement | undefined = undefined;
   readonly #trace: ((event: TokenVerifierTrace) => void) | undefined;
   #closed = false;
 
@@ -118,12 +130,30 @@ export class TokenVerifier {
       ...(digest === undefined ? {} : { digest }),
     });
     this.#defaults = defaultRequirements(options);
+    const d = this.#defaults;
+    this.#hasDefaults = d.scope !== undefined || d.issuer !== undefined || d.audience !== undefined || d.subjects !== undefined;
     const trace = this.#trace;
     if (trace !== undefined)
       this.#connection.link.onError((error) => {
         const typed = error instanceof IdpgateError ? error : undefined;
         trace({ event: "link_error", code: typed?.code ?? "link.error", fault: typed?.fault ?? "environment" });
       });
+  }
+
+  /**
+   * What a call checks: the defaults, or `requirements` replacing them where it sets a key. A compiled
+   * Requirement merged with the defaults is itself compiled (and kept for the next call with the same one),
+   * so that the cache's memo of static checks applies; a plain object is merged into a new plain object.
+   */
+  #requirementsOf(requirements: Requirements | undefined): Requirements {
+    if (requirements === undefined) return this.#defaults;
+    if (!(requirements instanceof Requirement)) return merged(this.#defaults, requirements);
+    if (!this.#hasDefaults) return requirements;
+    if (requirements !== this.#lastOwn) {
+      this.#lastMerged = this.#defaults.with(requirements);
+      this.#lastOwn = requirements;
+    }
+    return this.#lastMerged!;
   }
 
   /**
@@ -134,7 +164,7 @@ export class TokenVerifier {
     // Not an async function: one frame less on the caller's stack (a device's XS stack is 512 slots).
     const decided = this.#closed
       ? Promise.resolve<Decision>(new MutableDecision().deny("idp_unavailable", "verifier.closed"))
-      : this.#verifier.verify(token, requirements === undefined ? this.#defaults : { ...this.#defaults, ...requirements });
+      : this.#verifier.verify(token, this.#requirementsOf(requirements));
     const trace = this.#trace;
     if (trace === undefined) return decided;
     return decided.then((d) => {
@@ -146,14 +176,15 @@ export class TokenVerifier {
   /**
    * The synchronous path, argument for argument Verifier's: decides from the cache into `out` (which the
    * caller owns and reuses) and returns true, or returns false on a miss (then call `verify`).
-   * `requirements` replace the defaults key by key, as in `verify`; `undefined` takes the defaults.
+   * `requirements` replace the defaults key by key, as in `verify`; `undefined` takes the defaults. Pass a
+   * `Requirement` made once (or none) on a hot path: a plain object is merged and checked in full every call.
    */
   verifyCached(token: string, requirements: Requirements | undefined, out: MutableDecision): boolean {
     if (this.#closed) {
       out.deny("idp_unavailable", "verifier.closed");
       return true;
     }
-    return this.#verifier.verifyCached(token, requirements === undefined ? this.#defaults : { ...this.#defaults, ...requirements }, out);
+    return this.#verifier.verifyCached(token, this.#requirementsOf(requirements), out);
   }
 
   /** Counters: hits, misses, introspections, rate-limited, errors by code, cache size, ... */

@@ -4,7 +4,11 @@
  * Theory of operation. `verify(token, requirements)`:
  *  1. a token that cannot be introspected (empty, too long) is `malformed`;
  *  2. the token's keyed digest finds a fresh cache entry -> the policy decides on its claims (a hit:
- *     no I/O, no allocation with `verifyCached`);
+ *     no I/O, no allocation with `verifyCached`). With a native digest that can (`digestFind`) the digest
+ *     and the table search are one call, made before the length check of 1. (only a token that passed it
+ *     was ever cached). A compiled `Requirement` whose static checks (issuer, audience, subjects, scope)
+ *     passed on an entry's claims is remembered by the entry, and those checks are skipped on its next
+ *     hits; active, exp and the entry's lifetime are checked on every hit, and a plain object in full;
  *  3. otherwise, if an introspection of the same token is in flight, wait for it (`coalesced`);
  *  4. otherwise take one token from the per-caller and the global bucket (else `rate_limited`) and
  *     introspect; the answer is cached (claims, not the decision) and the policy decides;
@@ -24,7 +28,8 @@ import { IdpError, MAX_TOKEN_LENGTH, type IntrospectionClaims, type Introspector
 import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
 import { digestKey, TokenCache } from "./cache.js";
 import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
-import { decide, MutableDecision, type Decision, type Requirements } from "./policy.js";
+// Strings from policy.ts STRINGS, not literals (no chunk garbage on a hit; one stack slot: see there).
+import { decide, MutableDecision, Requirement, STRINGS as S, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
 import { VerifierCounters, type VerifierStats } from "./stats.js";
 
@@ -79,6 +84,8 @@ export class Verifier {
   readonly #clock: MonotonicClock;
   readonly #wall: WallClock | undefined;
   readonly #digest: TokenDigest;
+  /** Whether the digest has digestFind (digest and probe in one native call). */
+  readonly #fused: boolean;
   readonly #d = new Uint32Array(4);
   readonly #cache: TokenCache;
   readonly #flights = new Map<number, Flight>();
@@ -100,6 +107,7 @@ export class Verifier {
     if (options.digest !== undefined) this.#digest = options.digest;
     else if (options.random !== undefined) this.#digest = new SipHashTokenDigest(options.random);
     else throw new ArgumentError("verifier.bad_option", "a RandomSource or a TokenDigest is required");
+    this.#fused = typeof this.#digest.digestFind === "function";
     this.#cache = new TokenCache(positive(options.cacheEntries ?? VERIFIER_CACHE_ENTRIES, "cacheEntries"));
     this.#maxTtl = positive(options.maxTtlMs ?? VERIFIER_MAX_TTL_MS, "maxTtlMs");
     this.#fraction = options.ttlFraction ?? VERIFIER_TTL_FRACTION;
@@ -123,23 +131,53 @@ export class Verifier {
    * Allocates nothing.
    */
   verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
-    // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
-    const n = typeof token === "string" ? lastIndexOf.call(token, "") : 0;
-    if (!(n > 0 && n <= this.#maxTokenLength)) {
-      out.deny("malformed");
-      return true;
-    }
-    this.#digest.digest(token, this.#d);
     const cache = this.#cache;
-    const i = cache.get(this.#d);
+    let i: number;
+    if (this.#fused && typeof token === S.string) {
+      // Probed before the length check: a row exists only for a token that passed it when it was
+      // introspected (the bound never changes), so a hit needs none; a miss is checked now.
+      i = this.#digest.digestFind!(token, this.#d, cache.table, cache.mask);
+      if (i < 0) return this.#malformed(token, out);
+    } else {
+      if (this.#malformed(token, out)) return true;
+      this.#digest.digest(token, this.#d);
+      i = cache.find(this.#d);
+      if (i < 0) return false;
+    }
+    if (i !== cache.head) cache.touch(i);
     const now = this.#clock.now();
-    if (i >= 0 && now < cache.times[2 * i]!) {
-      this.#counters.hits++;
-      decide(cache.claims[i]!, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+    if (now >= cache.times[2 * i]!) {
+      if (now >= cache.times[2 * i + 1]!) cache.delete(i);
+      return false;
+    }
+    this.#counters.hits++;
+    const claims = cache.claims[i]!;
+    if (cache.passedBy[cache.passed[i]!] !== requirements) {
+      // Not known to pass: the whole policy. A compiled Requirement (never a plain object, which may change)
+      // that is allowed on these claims (immutable too) is remembered: its static checks passed.
+      decide(claims, requirements, this.#wall?.now(), this.#skew, out).fromCache = true;
+      if (out.allowed && requirements instanceof Requirement) cache.remember(i, requirements);
       return true;
     }
-    if (i >= 0 && now >= cache.times[2 * i + 1]!) cache.delete(i);
-    return false;
+    // Known to pass issuer, audience, subjects and scope: what remains of `decide` are its time checks,
+    // inlined (a call is ~35 computrons of the 300 a hit may cost, issue 13; test/verifier/memo.fixture.ts
+    // holds this to decide's decisions). The wall clock is read only when there is an `exp` to hold it against.
+    const exp = claims.exp;
+    let reason: DecisionReason = claims.active ? S.ok : S.inactive;
+    out.sub = claims.sub;
+    out.scopes = claims.scope;
+    out.errorCode = undefined;
+    out.fromCache = true;
+    if (exp === undefined) out.expiresAt = undefined;
+    else {
+      const at = exp * 1000;
+      out.expiresAt = at;
+      const wall = this.#wall?.now();
+      if (reason === S.ok && wall !== undefined && wall >= at - this.#skew) reason = S.expired;
+    }
+    out.reason = reason;
+    out.allowed = reason === S.ok;
+    return true;
   }
 
   /** Verifies `token` against `requirements`; never rejects for a provider problem (fail closed). */
@@ -190,6 +228,15 @@ export class Verifier {
       }
     }
     return out.deny(unavailable ? "idp_unavailable" : "idp_error", result.code);
+  }
+
+  /** True, with `out` denied `malformed`, for a token that cannot be introspected (not text, empty, too long). */
+  #malformed(token: string, out: MutableDecision): boolean {
+    // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
+    const n = typeof token === S.string ? lastIndexOf.call(token, S.empty) : 0;
+    if (n > 0 && n <= this.#maxTokenLength) return false;
+    out.deny("malformed");
+    return true;
   }
 
   /** A snapshot of the counters. */
@@ -256,6 +303,9 @@ export class Verifier {
   }
 
   #store(d: Uint32Array, claims: IntrospectionClaims, started: number): number {
+    // Cached claims never change (the memo of static checks relies on it): frozen, their audience list too.
+    if (typeof claims.aud === "object") Object.freeze(claims.aud);
+    Object.freeze(claims);
     let ttl = claims.active ? this.#maxTtl : this.#negativeTtl;
     const wall = this.#wall?.now();
     if (claims.active && wall !== undefined && claims.exp !== undefined) {

@@ -28,7 +28,7 @@ export class FakeWall implements WallClock {
   synced = true;
   constructor(
     readonly clock: FakeClock,
-    readonly epochMs: number,
+    public epochMs: number,
   ) {}
   now(): number | undefined {
     return this.synced ? this.epochMs + this.clock.now() : undefined;

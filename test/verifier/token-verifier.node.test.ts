@@ -5,7 +5,7 @@
 import { test, assert } from "../harness/index.js";
 import { isIdpgateError } from "../../src/errors.js";
 import { TokenVerifier, type TokenVerifierOptions } from "../../hosts/node/token-verifier.js";
-import type { TokenVerifierTrace } from "../../src/verifier/index.js";
+import { MutableDecision, Requirement, type TokenVerifierTrace } from "../../src/verifier/index.js";
 import { PSK_IDENTITY, PSK_KEY, startIdp, type IdpFixture } from "../support/node/idp-fixture.js";
 
 const FAST = { ackTimeoutMs: 200, maxRetransmit: 2 };
@@ -36,6 +36,28 @@ test("TokenVerifier: default requirements decide, a call's own replace them key 
       const hit = await v.verify(idp.valid);
       assert.equal(hit.fromCache, true);
       assert.equal(v.stats().introspections, 4);
+    } finally {
+      v.close();
+    }
+  }));
+
+test("TokenVerifier: a compiled Requirement replaces the defaults key by key too, and never drops one", () =>
+  withIdp(async (idp) => {
+    const v = new TokenVerifier(options(idp, { scope: "relay.write", issuer: "https://elsewhere/" }));
+    const out = new MutableDecision();
+    try {
+      const scopeOnly = new Requirement({ scope: "telemetry.read" });
+      assert.equal((await v.verify(idp.wrongScope, scopeOnly)).reason, "issuer", "the default issuer is kept");
+      // A key present but undefined (every compiled Requirement has all keys) keeps the default.
+      const noScope = new Requirement({ scope: undefined, issuer: undefined });
+      assert.equal((await v.verify(idp.valid, noScope)).reason, "issuer");
+      assert.equal((await v.verify(idp.valid, { scope: undefined })).reason, "issuer", "a plain object the same");
+      const both = new Requirement({ scope: "telemetry.read", issuer: undefined });
+      for (let i = 0; i < 3; i++) {
+        assert.equal(v.verifyCached(idp.wrongScope, both, out), true);
+        assert.equal(out.reason, "issuer", "the compiled merge is remembered, not the call's own keys alone");
+        assert.equal(v.verifyCached(idp.wrongScope, scopeOnly, out) && out.reason, "issuer");
+      }
     } finally {
       v.close();
     }

@@ -7,7 +7,7 @@
  * mapping). The key comes from modules/dtls's host entropy (dtls_entropy: esp_fill_random on ESP-IDF,
  * getrandom(2) on Linux). The destructor accepts NULL; free() is safe twice.
  *
- * The hot call, xs_token_digest_digest(token, out), allocates nothing: xsmcToString of a string is a
+ * The hot calls, xs_token_digest_digest(token, out) and xs_token_digest_find, allocate nothing: xsmcToString of a string is a
  * pointer to its bytes in the chunk heap (XS's internal UTF-8, NUL-free: U+0000 is stored as C0 80, so
  * strlen is its length), nothing in the C core can trigger a collection, and the four words are set into
  * the Uint32Array as integers.
@@ -47,8 +47,8 @@ void xs_token_digest_init(xsMachine* the)
 	xsmcSetHostData(xsThis, td);
 }
 
-/* digest(token: string, out: Uint32Array): out[0..3] := the 128-bit digest, big-endian words. */
-void xs_token_digest_digest(xsMachine* the)
+/* Checks this and the arguments, computes the digest of xsArg(0) into xsArg(1) (a Uint32Array) and `w`. */
+static void _digest(xsMachine *the, uint32_t w[4])
 {
 	token_digest *td = xsmcGetHostDataValidate(xsThis, xs_token_digest_destructor);
 	if (td == NULL)
@@ -67,11 +67,39 @@ void xs_token_digest_digest(xsMachine* the)
 		_throw(the, err);
 	for (int i = 0; i < 4; i++) {
 		const uint8_t *p = d + 4 * i;
-		uint32_t w = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-		xsmcSetInteger(xsResult, (xsIntegerValue)w); /* ToUint32 restores the unsigned word */
+		w[i] = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+		xsmcSetInteger(xsResult, (xsIntegerValue)w[i]); /* ToUint32 restores the unsigned word */
 		xsmcSetIndex(xsArg(1), i, xsResult);
 	}
+}
+
+/* digest(token: string, out: Uint32Array): out[0..3] := the 128-bit digest, big-endian words. */
+void xs_token_digest_digest(xsMachine* the)
+{
+	uint32_t w[4];
+	_digest(the, w);
 	xsmcSetUndefined(xsResult);
+}
+
+/*
+ * digestFind(token, out, table: ArrayBuffer, mask): digest(token, out), then the row of that digest in a
+ * verifier cache table (TokenCache.table, mask = its slot count - 1; 4-byte slots above 0x7fff), or -1.
+ * The buffer's address is taken after the words are set (nothing since allocates, so it cannot move).
+ */
+void xs_token_digest_find(xsMachine* the)
+{
+	uint32_t w[4];
+	_digest(the, w);
+	if (xsmcArgc < 4)
+		xsTypeError("table and mask required");
+	xsIntegerValue mask = xsmcToInteger(xsArg(3));
+	void *table = NULL;
+	xsUnsignedValue bytes = 0;
+	xsmcGetBufferReadable(xsArg(2), &table, &bytes);
+	int row = mask < 1 ? -2 : token_digest_find(table, bytes, (size_t)mask + 1, (size_t)mask + 1 > 0x7fff, w);
+	if (row < -1)
+		xsRangeError("not a cache table");
+	xsmcSetInteger(xsResult, row);
 }
 
 /* Wipes the key and frees now (the destructor would at collection); safe twice. */
