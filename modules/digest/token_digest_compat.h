@@ -15,6 +15,7 @@
 #ifndef TOKEN_DIGEST_COMPAT_H
 #define TOKEN_DIGEST_COMPAT_H
 
+#include "../dtls/dtls_mbedtls_config.h" /* first: the configuration ESP-IDF built mbedtls with */
 #include <mbedtls/version.h>
 #include <mbedtls/platform_util.h> /* mbedtls_platform_zeroize: 2.28, 3.6 and 4.x */
 
