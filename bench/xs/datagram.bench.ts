@@ -7,7 +7,8 @@
  *
  * Allocated = peak above the start of the run, from a full collection, without collecting in between (XS
  * collects only when its heap runs out; the heap here is far from it, so this is the total allocated). The
- * bench's own waiting (one `await` a turn) is measured alone and taken off.
+ * bench's own waiting (one `await` a turn) is measured alone and taken off. Two rows: the gate as a device
+ * runs it with per-command log lines off (`logCommands: false`), and with them on (each line is a string).
  */
 import { gc, isXsHost, memory, meter, print, resetMeter, resetPeaks, type XsMemory } from "../../hosts/xs/js/host.js";
 import { clock, FakeLink, timers } from "./_fakes.js";
@@ -79,6 +80,12 @@ async function measured(from: number, n: number, step: (i: number) => () => bool
 }
 
 async function main(): Promise<void> {
+  await scenario(false);
+  await scenario(true);
+}
+
+/** One gate, warmed up and measured; `logCommands`: whether it builds its per-command log line. */
+async function scenario(logCommands: boolean): Promise<void> {
   const { NativeTokenDigest } = await import("../../modules/digest/token_digest.js");
   const mapper = new AnswerMapper();
   const verifier = new Verifier({
@@ -91,7 +98,15 @@ async function main(): Promise<void> {
   const link = new FakeLink();
   let logged = 0;
   // The device's log is `trace`; here the lines are built and dropped.
-  const gate = new Gate({ link, verifier, clock, timers, scope: "relay.write", log: () => void logged++ });
+  const gate = new Gate({
+    link,
+    verifier,
+    clock,
+    timers,
+    scope: "relay.write",
+    log: (line) => void (line.startsWith("gate: command") && logged++),
+    logCommands,
+  });
   const datagrams: Uint8Array[] = [];
   for (let i = 0; i < WARM_UP + 3 * COMMANDS; i++) datagrams.push(command(i, i % 2 === 0 ? "on" : "off"));
   const send = (i: number): (() => boolean) => {
@@ -103,7 +118,8 @@ async function main(): Promise<void> {
   await measured(0, WARM_UP, send);
   if (gate.allowed !== WARM_UP) throw new Error(`warm-up: ${gate.allowed} of ${WARM_UP} allowed`);
   const run = await measured(WARM_UP, COMMANDS, send);
-  if (gate.allowed !== WARM_UP + COMMANDS || logged === 0) throw new Error("commands were not all allowed");
+  if (gate.allowed !== WARM_UP + COMMANDS) throw new Error("commands were not all allowed");
+  if (logCommands !== logged > 0) throw new Error(`command log lines: ${logged}`);
   // The bench's own waiting: the same number of turns with nothing to do.
   const idle = await measured(0, COMMANDS, () => {
     let left = Math.round(run.turns / COMMANDS);
@@ -125,7 +141,7 @@ async function main(): Promise<void> {
   print(
     `BENCH ${JSON.stringify({
       section: SECTION,
-      name: `gate: ${COMMANDS} cache-hit commands after warm-up (CON POST /relay -> 2.04; CoAP server + verifier, no DTLS)`,
+      name: `gate: ${COMMANDS} cache-hit commands after warm-up (CON POST /relay -> 2.04; CoAP server + verifier, no DTLS)${logCommands ? ", with a log line per command" : ""}`,
       chunksAllocated: run.chunks - idle.chunks,
       slotsAllocated: run.slots - idle.slots,
       computronsPerCommand: Math.round((run.computrons - idle.computrons) / COMMANDS),
