@@ -127,19 +127,21 @@ const REASONS: readonly DecisionReason[] = [
   "rate_limited",
   "malformed",
 ];
-const STATES: readonly (RelayState | undefined)[] = [undefined, "on", "off"];
 
 /**
- * Every answer a command can get, encoded once when first needed (reason x allowed x fromCache x state,
- * at most 132): a command is answered from this table, not by building and encoding its JSON each time.
+ * Every answer a command can get, encoded once when first needed: a command is answered from this table,
+ * not by building and encoding its JSON each time. Allowed ("ok"): fromCache x state at 0..3; denied: reason
+ * x fromCache from 4 on. The array grows only to the answers seen (a few: allowed from the cache, a denial).
  */
 class DecisionAnswers {
-  readonly #answers: (ServerAnswer | undefined)[] = new Array<ServerAnswer | undefined>(REASONS.length * 4 * STATES.length).fill(undefined);
+  readonly #answers: (ServerAnswer | undefined)[] = [];
 
   get(allowed: boolean, reason: DecisionReason, fromCache: boolean, state: RelayState | undefined): ServerAnswer {
     const r = REASONS.indexOf(reason);
-    if (r < 0) return jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state)); // not a known reason: not kept
-    const k = ((r * 2 + (allowed ? 1 : 0)) * 2 + (fromCache ? 1 : 0)) * STATES.length + (state === undefined ? 0 : state === "on" ? 1 : 2);
+    const cache = fromCache ? 1 : 0;
+    const k = allowed ? (reason === "ok" ? cache * 2 + (state === "off" ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
+    if (k < 0 || (allowed && state === undefined))
+      return jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state)); // not kept
     let a = this.#answers[k];
     if (a === undefined) {
       a = jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state));
@@ -225,8 +227,8 @@ export class Gate {
       timers: options.timers,
       handler: (req) => this.#route(req),
       // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
-      // dedupReplyBytes: 32 of the largest command answers (~86 B with the arena's record header) fit.
-      engine: { maxPending: 8, dedupEntries: 32, dedupReplyBytes: 32 * 96, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES },
+      // dedupReplyBytes: 32 of the largest command answers (86 B with the arena's record header) fit.
+      engine: { maxPending: 8, dedupEntries: 32, dedupReplyBytes: 32 * 86, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES },
     });
     options.link.onError((error, peer) => {
       if (options.log !== undefined)

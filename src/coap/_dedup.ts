@@ -2,7 +2,7 @@
  * RFC 7252 §4.5 message deduplication: remembers incoming CON/NON by (endpoint, MID) for
  * EXCHANGE_LIFETIME, with the reply (ACK, RST or piggybacked answer) to send again for a duplicate.
  *
- * A preallocated, fixed table: every array is sized once in the constructor and recording, looking up,
+ * A preallocated, fixed table: every array is sized once (at the first entry) and recording, looking up,
  * keeping a reply and expiring allocate nothing (the datagram path of a device, issue 13). Entries are
  * keyed by numbers and the peer's own address string (compared, never copied or concatenated): MID,
  * port, address. Entries are a ring in insertion order, which is also expiry order because the lifetime is
@@ -28,22 +28,29 @@ const KEPT = 1; // its reply is in the arena
 const LOST = 2; // answered, the reply could not be kept: a duplicate is ignored, counted
 
 const RECORD_HEADER = 4;
+/** A slot's fields in #ints: (port << 16 | MID), state, record offset, next slot in its chain. */
+const KEY = 0;
+const STATE = 1;
+const AT = 2;
+const NEXT = 3;
+const STRIDE = 4;
+const NONE_TIMES = new Float64Array(0);
+const NONE_INTS = new Int32Array(0);
+const NONE_BYTES = new Uint8Array(0);
 /** A record's length field is 16 bits. */
 const MAX_RECORD = 0xffff;
 
 export class DedupTable {
-  readonly #addresses: (string | undefined)[];
-  readonly #ports: Uint16Array;
-  readonly #mids: Uint16Array;
-  readonly #expires: Float64Array;
-  readonly #states: Uint8Array;
-  /** Offset of a KEPT slot's record in the arena. */
-  readonly #at: Int32Array;
-  /** Chains by MID: the first slot of a bucket, the next slot of a slot (-1 ends); a lookup reads about one slot. */
-  readonly #buckets: Int32Array;
-  readonly #next: Int32Array;
-  readonly #mask: number;
-  readonly #arena: Uint8Array;
+  #addresses: (string | undefined)[] = [];
+  #expires: Float64Array = NONE_TIMES;
+  /**
+   * STRIDE numbers a slot (KEY, STATE, AT: offset of a KEPT slot's record, NEXT), then the chain heads by MID
+   * from #bucketsAt: a lookup reads about one slot. One buffer holds the expiry times, these and the arena.
+   */
+  #ints: Int32Array = NONE_INTS;
+  #bucketsAt = 0;
+  #mask = 0;
+  #arena: Uint8Array = NONE_BYTES;
   /** Oldest slot and number of live slots. */
   #head = 0;
   #count = 0;
@@ -65,18 +72,23 @@ export class DedupTable {
       throw new ArgumentError("coap.bad_dedup", `dedup entries must be 1..65535, got ${capacity}`);
     if (!Number.isInteger(arenaBytes) || arenaBytes < RECORD_HEADER || arenaBytes > 0x7fffffff)
       throw new ArgumentError("coap.bad_dedup", `dedup reply bytes must be at least ${RECORD_HEADER}, got ${arenaBytes}`);
+  }
+
+  /** Allocates every table, once, at the first entry: an engine that is never sent a CON/NON holds none. */
+  #allocateTables(): void {
+    const capacity = this.capacity;
+    const arenaBytes = this.arenaBytes;
     this.#addresses = new Array<string | undefined>(capacity).fill(undefined);
-    this.#ports = new Uint16Array(capacity);
-    this.#mids = new Uint16Array(capacity);
-    this.#expires = new Float64Array(capacity);
-    this.#states = new Uint8Array(capacity);
-    this.#at = new Int32Array(capacity);
     let buckets = 1;
     while (buckets < capacity) buckets *= 2;
-    this.#buckets = new Int32Array(buckets).fill(-1);
-    this.#next = new Int32Array(capacity).fill(-1);
+    const ints = capacity * STRIDE + buckets;
+    const buffer = new ArrayBuffer(capacity * 8 + ints * 4 + arenaBytes);
+    this.#expires = new Float64Array(buffer, 0, capacity);
+    this.#ints = new Int32Array(buffer, capacity * 8, ints).fill(-1);
+    this.#bucketsAt = capacity * STRIDE;
     this.#mask = buckets - 1;
-    this.#arena = new Uint8Array(arenaBytes);
+    this.#arena = new Uint8Array(buffer, capacity * 8 + ints * 4, arenaBytes);
+    for (let s = 0; s < capacity; s++) this.#ints[s * STRIDE + STATE] = NO_REPLY;
   }
 
   /** The largest reply the arena can keep. */
@@ -90,17 +102,18 @@ export class DedupTable {
 
   #dropOldest(): void {
     const s = this.#head;
+    const ints = this.#ints;
     // Unlink s from its chain (the oldest is last in it: slots are linked in at the front).
-    const b = this.#mids[s]! & this.#mask;
-    let at = this.#buckets[b]!;
-    if (at === s) this.#buckets[b] = this.#next[s]!;
+    const b = this.#bucketsAt + (ints[s * STRIDE + KEY]! & this.#mask);
+    let at = ints[b]!;
+    if (at === s) ints[b] = ints[s * STRIDE + NEXT]!;
     else {
-      while (at >= 0 && this.#next[at] !== s) at = this.#next[at]!;
-      if (at >= 0) this.#next[at] = this.#next[s]!;
+      while (at >= 0 && ints[at * STRIDE + NEXT] !== s) at = ints[at * STRIDE + NEXT]!;
+      if (at >= 0) ints[at * STRIDE + NEXT] = ints[s * STRIDE + NEXT]!;
     }
-    this.#next[s] = -1;
+    ints[s * STRIDE + NEXT] = -1;
+    ints[s * STRIDE + STATE] = NO_REPLY;
     this.#addresses[s] = undefined; // the peer's string is not held past its entry
-    this.#states[s] = NO_REPLY;
     this.#head = s + 1 === this.capacity ? 0 : s + 1;
     this.#count--;
   }
@@ -108,10 +121,12 @@ export class DedupTable {
   /** The slot of (peer, MID) seen within the lifetime, or -1. A slot is valid until the next record(). */
   find(peer: Endpoint, messageId: number, now: number): number {
     this.#expire(now);
-    const port = peer.port;
+    if (this.#count === 0) return -1;
+    const key = (peer.port << 16) | messageId;
     const address = peer.address;
-    for (let s = this.#buckets[messageId & this.#mask]!; s >= 0; s = this.#next[s]!) {
-      if (this.#mids[s] === messageId && this.#ports[s] === port && this.#addresses[s] === address) return s;
+    const ints = this.#ints;
+    for (let s = ints[this.#bucketsAt + (messageId & this.#mask)]!; s >= 0; s = ints[s * STRIDE + NEXT]!) {
+      if (ints[s * STRIDE + KEY] === key && this.#addresses[s] === address) return s;
     }
     return -1;
   }
@@ -121,10 +136,10 @@ export class DedupTable {
    * only for a duplicate), or undefined (none yet, none at all, or lost: counted).
    */
   replyFor(slot: number): Uint8Array | undefined {
-    const state = this.#states[slot];
+    const state = this.#ints[slot * STRIDE + STATE];
     if (state === LOST) this.lost++;
     if (state !== KEPT) return undefined;
-    const at = this.#at[slot]!;
+    const at = this.#ints[slot * STRIDE + AT]!;
     const length = (this.#arena[at + 2]! << 8) | this.#arena[at + 3]!;
     return this.#arena.slice(at + RECORD_HEADER, at + RECORD_HEADER + length);
   }
@@ -133,17 +148,18 @@ export class DedupTable {
   record(peer: Endpoint, messageId: number, now: number): number {
     const found = this.find(peer, messageId, now);
     if (found >= 0) return found;
+    if (this.#arena === NONE_BYTES) this.#allocateTables();
     if (this.#count >= this.capacity) this.#dropOldest();
     let s = this.#head + this.#count;
     if (s >= this.capacity) s -= this.capacity;
+    const ints = this.#ints;
     this.#addresses[s] = peer.address;
-    this.#ports[s] = peer.port;
-    this.#mids[s] = messageId;
     this.#expires[s] = now + this.lifetimeMs;
-    this.#states[s] = NO_REPLY;
-    const b = messageId & this.#mask;
-    this.#next[s] = this.#buckets[b]!;
-    this.#buckets[b] = s;
+    ints[s * STRIDE + KEY] = (peer.port << 16) | messageId;
+    ints[s * STRIDE + STATE] = NO_REPLY;
+    const b = this.#bucketsAt + (messageId & this.#mask);
+    ints[s * STRIDE + NEXT] = ints[b]!;
+    ints[b] = s;
     this.#count++;
     return s;
   }
@@ -153,7 +169,7 @@ export class DedupTable {
     const s = this.record(peer, messageId, now);
     const at = reply.length > this.maxReplyBytes ? -1 : this.#allocate(RECORD_HEADER + reply.length);
     if (at < 0) {
-      this.#states[s] = LOST;
+      this.#ints[s * STRIDE + STATE] = LOST;
       return;
     }
     const arena = this.#arena;
@@ -162,8 +178,8 @@ export class DedupTable {
     arena[at + 2] = reply.length >> 8;
     arena[at + 3] = reply.length & 0xff;
     arena.set(reply, at + RECORD_HEADER);
-    this.#at[s] = at;
-    this.#states[s] = KEPT;
+    this.#ints[s * STRIDE + AT] = at;
+    this.#ints[s * STRIDE + STATE] = KEPT;
   }
 
   /** Room for `need` contiguous bytes (need fits the arena), the oldest records dropped for it; its offset. */
@@ -199,7 +215,8 @@ export class DedupTable {
     const at = this.#tail;
     const owner = (arena[at]! << 8) | arena[at + 1]!;
     const length = (arena[at + 2]! << 8) | arena[at + 3]!;
-    if (this.#states[owner] === KEPT && this.#at[owner] === at) this.#states[owner] = LOST;
+    const fields = owner * STRIDE;
+    if (this.#ints[fields + STATE] === KEPT && this.#ints[fields + AT] === at) this.#ints[fields + STATE] = LOST;
     this.#records--;
     this.#tail = at + RECORD_HEADER + length;
     if (this.#wrapped && this.#tail >= this.#end) {

@@ -71,9 +71,10 @@ export class MessageView {
   payloadStart = 0;
 
   constructor(readonly maxOptions: number = MAX_OPTIONS) {
-    this.numbers = new Uint16Array(maxOptions);
-    this.offsets = new Int32Array(maxOptions);
-    this.lengths = new Int32Array(maxOptions);
+    const buffer = new ArrayBuffer(maxOptions * 10); // one buffer for the three columns
+    this.offsets = new Int32Array(buffer, 0, maxOptions);
+    this.lengths = new Int32Array(buffer, maxOptions * 4, maxOptions);
+    this.numbers = new Uint16Array(buffer, maxOptions * 8, maxOptions);
   }
 
   get payloadLength(): number {

@@ -119,8 +119,6 @@ const NO_QUERY: readonly string[] = Object.freeze([]);
 /** Paths remembered with their bytes, so a repeated Uri-Path is not decoded into a new string each time. */
 const PATH_CACHE = 4;
 const PATH_CACHE_BYTES = 64;
-/** Room for a reply's header, token and options (ETag, Content-Format, Max-Age, Block2, Block1, Size2, Size1). */
-const REPLY_HEAD_BYTES = 96;
 
 /** The options of one reply, filled field by field (-1: absent), reused reply after reply. */
 class ReplyOptions {
@@ -138,10 +136,14 @@ class ReplyOptions {
   }
 }
 
-/** Writes one option header (RFC 7252 §3.1) at `i`; returns where its value goes. */
-function optionHeader(out: Uint8Array, i: number, delta: number, length: number): number {
+/**
+ * Writes one option header (RFC 7252 §3.1) at `i` of `out`, or only counts it when `out` is null; returns
+ * where its value goes.
+ */
+function optionHeader(out: Uint8Array | null, i: number, delta: number, length: number): number {
   const d = delta < 13 ? delta : delta < 269 ? 13 : 14;
   const l = length < 13 ? length : 13; // values here are at most 8 bytes
+  if (out === null) return i + 1 + (d === 13 ? 1 : d === 14 ? 2 : 0);
   out[i++] = (d << 4) | l;
   if (d === 13) out[i++] = delta - 13;
   else if (d === 14) {
@@ -156,10 +158,10 @@ function uintLength(v: number): number {
   return v === 0 ? 0 : v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x1000000 ? 3 : 4;
 }
 
-function putUint(out: Uint8Array, i: number, delta: number, v: number): number {
+function putUint(out: Uint8Array | null, i: number, delta: number, v: number): number {
   const n = uintLength(v);
   i = optionHeader(out, i, delta, n);
-  for (let k = n - 1, x = v; k >= 0; k--, x = Math.floor(x / 256)) out[i + k] = x & 0xff;
+  if (out !== null) for (let k = n - 1, x = v; k >= 0; k--, x = Math.floor(x / 256)) out[i + k] = x & 0xff;
   return i + n;
 }
 
@@ -190,8 +192,6 @@ export class CoapServerEngine {
   readonly #paths: string[] = [];
   readonly #pathBytes: Uint8Array[] = [];
   #pathNext = 0;
-  /** A reply is written here, then copied out once at its exact length. */
-  readonly #scratch: Uint8Array;
   readonly #opts = new ReplyOptions();
   /** Request ids handed to the application (respond(id, ...)). */
   #nextId = 1;
@@ -214,7 +214,6 @@ export class CoapServerEngine {
     );
     this.#pending = new Array<PendingRequest | undefined>(this.#maxPending).fill(undefined);
     this.#tokens = new Uint8Array(this.#maxPending * 8);
-    this.#scratch = new Uint8Array(REPLY_HEAD_BYTES + blockSize(this.#maxSzx));
   }
 
   handleDatagram(bytes: Uint8Array, from: Endpoint, now: number): void {
@@ -492,8 +491,8 @@ export class CoapServerEngine {
   }
 
   /**
-   * Encodes the reply (options from #opts) in the scratch buffer, queues it at its exact length and keeps it
-   * for the duplicates of (peer, MID) (§4.5).
+   * Encodes the reply (options from #opts) into a datagram of its exact length (measured first: no scratch
+   * buffer), queues it and keeps it for the duplicates of (peer, MID) (§4.5).
    */
   #reply(
     peer: Endpoint,
@@ -509,19 +508,29 @@ export class CoapServerEngine {
     const con = requestType === MessageType.CON;
     const type = con ? MessageType.ACK : MessageType.NON;
     const messageId = con ? requestMid : (this.#nonMessageId = (this.#nonMessageId + 1) & 0xffff);
-    const out = this.#scratch;
+    const bytes = new Uint8Array(this.#encodeOptions(null, 4 + tokenLength) + (payload.length > 0 ? 1 + payload.length : 0));
+    bytes[0] = 0x40 | (type << 4) | tokenLength;
+    bytes[1] = code;
+    bytes[2] = messageId >> 8;
+    bytes[3] = messageId & 0xff;
+    for (let k = 0; k < tokenLength; k++) bytes[4 + k] = tokenBytes[tokenStart + k]!;
+    const i = this.#encodeOptions(bytes, 4 + tokenLength);
+    if (payload.length > 0) {
+      bytes[i] = 0xff;
+      bytes.set(payload, i + 1);
+    }
+    this.#queue(bytes, peer);
+    this.#dedup.keep(peer, requestMid, bytes, now);
+  }
+
+  /** Writes the options of #opts at `i` (or counts them, `out` null); returns their end. */
+  #encodeOptions(out: Uint8Array | null, i: number): number {
     const o = this.#opts;
-    out[0] = 0x40 | (type << 4) | tokenLength;
-    out[1] = code;
-    out[2] = messageId >> 8;
-    out[3] = messageId & 0xff;
-    for (let k = 0; k < tokenLength; k++) out[4 + k] = tokenBytes[tokenStart + k]!;
-    let i = 4 + tokenLength;
     let prev = 0;
     // In option-number order (§3.1): ETag 4, Content-Format 12, Max-Age 14, Block2 23, Block1 27, Size2 28, Size1 60.
     if (o.etag.length > 0) {
       i = optionHeader(out, i, OptionNumber.ETAG - prev, o.etag.length);
-      out.set(o.etag, i);
+      if (out !== null) out.set(o.etag, i);
       i += o.etag.length;
       prev = OptionNumber.ETAG;
     }
@@ -546,14 +555,7 @@ export class CoapServerEngine {
       prev = OptionNumber.SIZE2;
     }
     if (o.size1 >= 0) i = putUint(out, i, OptionNumber.SIZE1 - prev, o.size1);
-    if (payload.length > 0) {
-      out[i++] = 0xff;
-      out.set(payload, i);
-      i += payload.length;
-    }
-    const bytes = out.slice(0, i);
-    this.#queue(bytes, peer);
-    this.#dedup.keep(peer, requestMid, bytes, now);
+    return i;
   }
 
   #reject(m: MessageView, from: Endpoint, now: number, code: number): void {
