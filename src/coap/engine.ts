@@ -67,8 +67,9 @@ export class CoapClientEngine {
     this.#maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#maxMessage = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     const dedupEntries = options.dedupEntries ?? DEDUP_ENTRIES;
-    // Its replies are empty ACKs and RSTs: 4 bytes (+ the arena's 4-byte record header) each.
-    this.#dedup = new DedupTable(dedupEntries, this.params.exchangeLifetimeMs, dedupEntries * 8);
+    // Its replies are empty ACKs and RSTs: 4 bytes (+ the arena's 4-byte record header) each. Lazy: a provider
+    // answering piggybacked never sends a CON or NON, so a device's client holds none of the table.
+    this.#dedup = new DedupTable(dedupEntries, this.params.exchangeLifetimeMs, dedupEntries * 8, true);
   }
 
   /** Queues a request; returns its id. @throws `coap.queue_full`, `coap.body_too_large`, ArgumentError. */

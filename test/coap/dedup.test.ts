@@ -133,3 +133,14 @@ test("CoapServerEngine: an answer larger than the whole arena is sent once; its 
   server.handleDatagram(command(1), PEER, 30);
   assert.bytesEqual(sentBytes(server)[0]!, small, "the smaller reply kept before it is untouched");
 });
+
+test("DedupTable: a lazy table (a client engine's) behaves the same from its first entry on", () => {
+  const t = new DedupTable(2, 1000, 32, true);
+  assert.equal(t.find(PEER, 1, 0), -1, "nothing before the first entry");
+  t.keep(PEER, 1, Uint8Array.of(0x60, 0, 0, 1), 0);
+  t.keep(PEER, 2, Uint8Array.of(0x60, 0, 0, 2), 0);
+  t.record(PEER, 3, 0);
+  assert.equal(t.find(PEER, 1, 10), -1, "bounded at capacity");
+  assert.bytesEqual(t.replyFor(t.find(PEER, 2, 10))!, [0x60, 0, 0, 2]);
+  assert.equal(t.replyFor(t.find(PEER, 3, 10)), undefined);
+});
