@@ -278,7 +278,7 @@ export class CoapClientEngine {
     tx.close();
     this.#byToken.delete(tx.tokenKey);
     this.#byMid.delete(`${rec.peerKey}|${tx.messageId}`);
-    this.#ids.retire(tx.tokenKey);
+    this.#ids.retire(tx.token);
     rec.tx = undefined;
   }
 
