@@ -120,6 +120,16 @@ const NO_QUERY: readonly string[] = Object.freeze([]);
 const PATH_CACHE = 4;
 const PATH_CACHE_BYTES = 64;
 
+/** The uint options a reply may carry, in option-number order (§3.1); ReplyOptions.uint(k) is the value of each. */
+const UINT_OPTIONS: readonly number[] = [
+  OptionNumber.CONTENT_FORMAT,
+  OptionNumber.MAX_AGE,
+  OptionNumber.BLOCK2,
+  OptionNumber.BLOCK1,
+  OptionNumber.SIZE2,
+  OptionNumber.SIZE1,
+];
+
 /** The options of one reply, filled field by field (-1: absent), reused reply after reply. */
 class ReplyOptions {
   etag: Uint8Array = EMPTY;
@@ -129,6 +139,20 @@ class ReplyOptions {
   block1 = -1;
   size2 = -1;
   size1 = -1;
+  /** The value of UINT_OPTIONS[k] (-1: absent). */
+  uint(k: number): number {
+    return k === 0
+      ? this.contentFormat
+      : k === 1
+        ? this.maxAge
+        : k === 2
+          ? this.block2
+          : k === 3
+            ? this.block1
+            : k === 4
+              ? this.size2
+              : this.size1;
+  }
   clear(): this {
     this.etag = EMPTY;
     this.contentFormat = this.maxAge = this.block2 = this.block1 = this.size2 = this.size1 = -1;
@@ -527,34 +551,19 @@ export class CoapServerEngine {
   #encodeOptions(out: Uint8Array | null, i: number): number {
     const o = this.#opts;
     let prev = 0;
-    // In option-number order (§3.1): ETag 4, Content-Format 12, Max-Age 14, Block2 23, Block1 27, Size2 28, Size1 60.
+    // In option-number order (§3.1): ETag 4, then UINT_OPTIONS (Content-Format 12 ... Size1 60).
     if (o.etag.length > 0) {
       i = optionHeader(out, i, OptionNumber.ETAG - prev, o.etag.length);
       if (out !== null) out.set(o.etag, i);
       i += o.etag.length;
       prev = OptionNumber.ETAG;
     }
-    if (o.contentFormat >= 0) {
-      i = putUint(out, i, OptionNumber.CONTENT_FORMAT - prev, o.contentFormat);
-      prev = OptionNumber.CONTENT_FORMAT;
+    for (let k = 0; k < UINT_OPTIONS.length; k++) {
+      const v = o.uint(k);
+      if (v < 0) continue;
+      i = putUint(out, i, UINT_OPTIONS[k]! - prev, v);
+      prev = UINT_OPTIONS[k]!;
     }
-    if (o.maxAge >= 0) {
-      i = putUint(out, i, OptionNumber.MAX_AGE - prev, o.maxAge);
-      prev = OptionNumber.MAX_AGE;
-    }
-    if (o.block2 >= 0) {
-      i = putUint(out, i, OptionNumber.BLOCK2 - prev, o.block2);
-      prev = OptionNumber.BLOCK2;
-    }
-    if (o.block1 >= 0) {
-      i = putUint(out, i, OptionNumber.BLOCK1 - prev, o.block1);
-      prev = OptionNumber.BLOCK1;
-    }
-    if (o.size2 >= 0) {
-      i = putUint(out, i, OptionNumber.SIZE2 - prev, o.size2);
-      prev = OptionNumber.SIZE2;
-    }
-    if (o.size1 >= 0) i = putUint(out, i, OptionNumber.SIZE1 - prev, o.size1);
     return i;
   }
 
