@@ -120,7 +120,7 @@ const NO_QUERY: readonly string[] = Object.freeze([]);
 const PATH_CACHE = 4;
 const PATH_CACHE_BYTES = 64;
 
-/** The uint options a reply may carry, in option-number order (§3.1); ReplyOptions.uint(k) is the value of each. */
+/** The uint options a reply may carry, in option-number order (§3.1); ReplyOptions.uints holds their values. */
 const UINT_OPTIONS: readonly number[] = [
   OptionNumber.CONTENT_FORMAT,
   OptionNumber.MAX_AGE,
@@ -130,32 +130,21 @@ const UINT_OPTIONS: readonly number[] = [
   OptionNumber.SIZE1,
 ];
 
-/** The options of one reply, filled field by field (-1: absent), reused reply after reply. */
+/** Indexes of ReplyOptions.uints: the positions of UINT_OPTIONS. */
+const U_CONTENT_FORMAT = 0;
+const U_MAX_AGE = 1;
+const U_BLOCK2 = 2;
+const U_BLOCK1 = 3;
+const U_SIZE2 = 4;
+const U_SIZE1 = 5;
+
+/** The options of one reply (uint values -1: absent), reused reply after reply. */
 class ReplyOptions {
   etag: Uint8Array = EMPTY;
-  contentFormat = -1;
-  maxAge = -1;
-  block2 = -1;
-  block1 = -1;
-  size2 = -1;
-  size1 = -1;
-  /** The value of UINT_OPTIONS[k] (-1: absent). */
-  uint(k: number): number {
-    return k === 0
-      ? this.contentFormat
-      : k === 1
-        ? this.maxAge
-        : k === 2
-          ? this.block2
-          : k === 3
-            ? this.block1
-            : k === 4
-              ? this.size2
-              : this.size1;
-  }
+  readonly uints = new Float64Array(UINT_OPTIONS.length).fill(-1);
   clear(): this {
     this.etag = EMPTY;
-    this.contentFormat = this.maxAge = this.block2 = this.block1 = this.size2 = this.size1 = -1;
+    this.uints.fill(-1);
     return this;
   }
 }
@@ -338,7 +327,7 @@ export class CoapServerEngine {
         const outcome = this.#block1.offer(key, b, m.bytes.subarray(m.payloadStart), size1 < 0 ? undefined : size1, now);
         switch (outcome.kind) {
           case "continue":
-            this.#opts.clear().block1 = encodeBlockValue(b); // §2.3: echo NUM/M/SZX
+            this.#opts.clear().uints[U_BLOCK1] = encodeBlockValue(b); // §2.3: echo NUM/M/SZX
             return this.#reply(from, m.type, m.messageId, m.bytes, m.tokenStart, m.tokenLength, CODE_CONTINUE, EMPTY, now);
           case "incomplete":
             return this.#reject(m, from, now, REQUEST_ENTITY_INCOMPLETE);
@@ -495,9 +484,9 @@ export class CoapServerEngine {
     const payload = answer.payload ?? EMPTY;
     const size = blockSize(p.szx);
     const o = this.#opts.clear();
-    if (p.block1 >= 0) o.block1 = p.block1;
-    if (answer.contentFormat !== undefined) o.contentFormat = answer.contentFormat;
-    if (answer.maxAge !== undefined) o.maxAge = answer.maxAge;
+    if (p.block1 >= 0) o.uints[U_BLOCK1] = p.block1;
+    if (answer.contentFormat !== undefined) o.uints[U_CONTENT_FORMAT] = answer.contentFormat;
+    if (answer.maxAge !== undefined) o.uints[U_MAX_AGE] = answer.maxAge;
     let body = payload;
     if (payload.length > size) {
       const start = num * size;
@@ -508,8 +497,8 @@ export class CoapServerEngine {
       const more = start + size < payload.length;
       body = payload.subarray(start, start + size);
       o.etag = etag;
-      o.block2 = encodeBlockValue({ num, more, szx: p.szx });
-      if (num === 0) o.size2 = payload.length;
+      o.uints[U_BLOCK2] = encodeBlockValue({ num, more, szx: p.szx });
+      if (num === 0) o.uints[U_SIZE2] = payload.length;
     }
     this.#reply(p.peer, p.type, p.messageId, p.tokenBytes, p.tokenStart, p.tokenLength, answer.code, body, now);
   }
@@ -559,7 +548,7 @@ export class CoapServerEngine {
       prev = OptionNumber.ETAG;
     }
     for (let k = 0; k < UINT_OPTIONS.length; k++) {
-      const v = o.uint(k);
+      const v = o.uints[k]!;
       if (v < 0) continue;
       i = putUint(out, i, UINT_OPTIONS[k]! - prev, v);
       prev = UINT_OPTIONS[k]!;
@@ -574,7 +563,7 @@ export class CoapServerEngine {
 
   /** 4.13 with Size1 giving the largest body this server takes (RFC 7959 §2.9.3, §4). */
   #tooLarge(m: MessageView, from: Endpoint, now: number): void {
-    this.#opts.clear().size1 = this.#maxBody;
+    this.#opts.clear().uints[U_SIZE1] = this.#maxBody;
     this.#reply(from, m.type, m.messageId, m.bytes, m.tokenStart, m.tokenLength, REQUEST_ENTITY_TOO_LARGE, EMPTY, now);
   }
 
