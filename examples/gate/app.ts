@@ -158,17 +158,18 @@ function jsonAnswer(code: number, json: string): ServerAnswer {
 const METHOD_NOT_ALLOWED_ANSWER: ServerAnswer = { code: METHOD_NOT_ALLOWED };
 const NOT_FOUND_ANSWER: ServerAnswer = { code: NOT_FOUND };
 
-/**
- * Reads `{"token": "...", "state": "on"|"off"}` with the bounded tokenizer into the gate's own token pool:
- * iterative (a peer's nesting cannot exhaust the XS stack, as JSON.parse's recursion did at ~230 levels of
- * a 491-byte command), at most COMMAND_MAX_DEPTH deep and COMMAND_MAX_TOKENS tokens, duplicates refused.
- */
+/** A command as read: one object, filled command after command. */
 class Command {
   token = "";
   state: RelayState = "off";
 }
 
-/** Fills `out` from the command in `payload`; false for anything that is not such a command. */
+/**
+ * Reads `{"token": "...", "state": "on"|"off"}` with the bounded tokenizer into the gate's own token pool:
+ * iterative (a peer's nesting cannot exhaust the XS stack, as JSON.parse's recursion did at ~230 levels of
+ * a 491-byte command), at most COMMAND_MAX_DEPTH deep and COMMAND_MAX_TOKENS tokens, duplicates refused.
+ * Fills `out`; false for anything that is not such a command.
+ */
 function parseCommand(doc: JsonDocument, payload: Uint8Array, out: Command): boolean {
   if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return false;
   try {
