@@ -138,6 +138,16 @@ async function main(): Promise<void> {
     const launch = JSON.parse(gate.stdout.find((l) => l.startsWith("xs-launch: "))!.slice("xs-launch: ".length)) as Stats;
     const base = { chunks: launch.chunks, slots: launch.slots };
     row("XS heap at rest after start-up (armed baseline; in flash on a device)", { chunkBytes: base.chunks, slots: base.slots });
+    // Of the baseline, what the start-up's objects hold (not code: RAM on a device; examples/gate/moddable/main.ts).
+    const stateLine = gate.stdout.find((l) => l.startsWith("xs-gate-state: "));
+    const state =
+      stateLine === undefined ? undefined : (JSON.parse(stateLine.slice("xs-gate-state: ".length)) as { chunks: number; slots: number });
+    if (state !== undefined)
+      row("of it, held by the start-up's objects (TokenVerifier, DTLS server link, gate, CoAP server engine: RAM on a device)", {
+        chunkBytes: state.chunks,
+        slots: state.slots,
+        estBytes: state.chunks + state.slots * SLOT_BYTES_ESP32,
+      });
     client = await GateClient.connect(gate.port);
     const stats = async (): Promise<Stats> => JSON.parse((await client!.get("stats")).text) as Stats;
     const above = (s: Stats, peak: boolean): { chunkBytes: number; slots: number; estBytes: number } => {
@@ -229,6 +239,15 @@ async function main(): Promise<void> {
           totalKB: Math.round(((needed + fullCache + nativeBytes) / 1024) * 10) / 10,
         },
       );
+      if (state !== undefined) {
+        const held = state.chunks + state.slots * SLOT_BYTES_ESP32;
+        row("RAM needed with the 16-entry cache full, the start-up's objects included (the row above + the start-up row)", {
+          xsBytes: needed + fullCache + held,
+          nativeBytes: n === undefined ? "n/a" : nativeBytes,
+          totalBytes: needed + fullCache + held + nativeBytes,
+          totalKB: Math.round(((needed + fullCache + held + nativeBytes) / 1024) * 10) / 10,
+        });
+      }
     }
   } finally {
     client?.close();

@@ -102,7 +102,7 @@ async function main(): Promise<void> {
     part: "coap",
   });
   await held("CoapClient over a link, empty", () => new coap.CoapClient(new FakeLink(), { clock, timers, random }), { part: "coap" });
-  const serverOptions = { maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: 512 };
+  const serverOptions = { maxPending: 8, dedupEntries: 32, dedupReplyBytes: 32 * 86, cachedAnswers: 2, maxBodyBytes: 512 };
   await held("CoAP server engine, empty (the gate's options)", () => new coap.CoapServerEngine(serverOptions), { part: "coap" });
   await held(
     "CoAP server engine, steady state (dedup table full: 32 answered CON commands)",

@@ -20,7 +20,7 @@
 import { CoapServerDriver, makeCode, utf8Encode, type ServerAnswer, type ServerRequest } from "../../src/coap/index.js";
 import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../../src/ports.js";
 import { JsonDocument, JsonError, T_OBJECT, T_STRING } from "../../src/json/index.js";
-import { MutableDecision, Requirement, type Decision, type Requirements } from "../../src/verifier/index.js";
+import { MutableDecision, Requirement, type Decision, type DecisionReason, type Requirements } from "../../src/verifier/index.js";
 
 export const CONTENT_FORMAT_JSON = 50;
 const MAX_COMMAND_BYTES = 512;
@@ -80,6 +80,11 @@ export interface GateOptions {
   /** Required `iss`, when configured. */
   readonly issuer?: string;
   readonly log?: (line: string) => void;
+  /**
+   * A log line per command (its decision); default true when `log` is set. Off, only start-up, link errors
+   * and relay switches are logged, and a cache-hit command builds no string at all.
+   */
+  readonly logCommands?: boolean;
   /** GET /stats: a JSON text (the XS start-up reports the heap). */
   readonly stats?: () => string;
 }
@@ -109,28 +114,77 @@ export function decisionJson(allowed: boolean, reason: string, fromCache: boolea
   return `{"allowed":${allowed},"reason":"${reason}","fromCache":${fromCache}${state === undefined ? "" : `,"state":"${state}"`}}`;
 }
 
+const REASONS: readonly DecisionReason[] = [
+  "ok",
+  "inactive",
+  "expired",
+  "scope",
+  "issuer",
+  "audience",
+  "subject",
+  "idp_unavailable",
+  "idp_error",
+  "rate_limited",
+  "malformed",
+];
+
+/**
+ * Every answer a command can get, encoded once when first needed: a command is answered from this table,
+ * not by building and encoding its JSON each time. Allowed ("ok"): fromCache x state at 0..3; denied: reason
+ * x fromCache from 4 on. The array grows only to the answers seen (a few: allowed from the cache, a denial).
+ */
+class DecisionAnswers {
+  readonly #answers: (ServerAnswer | undefined)[] = [];
+
+  get(allowed: boolean, reason: DecisionReason, fromCache: boolean, state: RelayState | undefined): ServerAnswer {
+    const r = REASONS.indexOf(reason);
+    const cache = fromCache ? 1 : 0;
+    const k = allowed ? (reason === "ok" ? cache * 2 + (state === "off" ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
+    if (k < 0 || (allowed && state === undefined))
+      return jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state)); // not kept
+    let a = this.#answers[k];
+    if (a === undefined) {
+      a = jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state));
+      this.#answers[k] = a;
+    }
+    return a;
+  }
+}
+
+function jsonAnswer(code: number, json: string): ServerAnswer {
+  return { code, contentFormat: CONTENT_FORMAT_JSON, payload: utf8Encode(json) };
+}
+
+const METHOD_NOT_ALLOWED_ANSWER: ServerAnswer = { code: METHOD_NOT_ALLOWED };
+const NOT_FOUND_ANSWER: ServerAnswer = { code: NOT_FOUND };
+
+/** A command as read: one object, filled command after command. */
+class Command {
+  token = "";
+  state: RelayState = "off";
+}
+
 /**
  * Reads `{"token": "...", "state": "on"|"off"}` with the bounded tokenizer into the gate's own token pool:
  * iterative (a peer's nesting cannot exhaust the XS stack, as JSON.parse's recursion did at ~230 levels of
  * a 491-byte command), at most COMMAND_MAX_DEPTH deep and COMMAND_MAX_TOKENS tokens, duplicates refused.
+ * Fills `out`; false for anything that is not such a command.
  */
-interface Command {
-  readonly token: string;
-  readonly state: RelayState;
-}
-
-function parseCommand(doc: JsonDocument, payload: Uint8Array): Command | undefined {
-  if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return undefined;
+function parseCommand(doc: JsonDocument, payload: Uint8Array, out: Command): boolean {
+  if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return false;
   try {
     doc.parse(payload, { maxBytes: MAX_COMMAND_BYTES, maxDepth: COMMAND_MAX_DEPTH });
-    if (doc.type(0) !== T_OBJECT) return undefined;
+    if (doc.type(0) !== T_OBJECT) return false;
     const t = doc.member(0, "token");
     const s = doc.member(0, "state");
-    if (t < 0 || s < 0 || doc.type(t) !== T_STRING || doc.type(s) !== T_STRING) return undefined;
+    if (t < 0 || s < 0 || doc.type(t) !== T_STRING || doc.type(s) !== T_STRING) return false;
     const state = doc.stringEquals(s, "on") ? "on" : doc.stringEquals(s, "off") ? "off" : undefined;
-    return state === undefined ? undefined : { token: doc.string(t), state };
+    if (state === undefined) return false;
+    out.token = doc.string(t);
+    out.state = state;
+    return true;
   } catch (error) {
-    if (error instanceof JsonError) return undefined; // malformed, too deep, too many tokens, duplicate key
+    if (error instanceof JsonError) return false; // malformed, too deep, too many tokens, duplicate key
     throw error;
   }
 }
@@ -143,6 +197,21 @@ export class Gate {
   readonly #commandDoc = new JsonDocument(COMMAND_MAX_TOKENS);
   /** The decision of a cache hit, reused command after command. */
   readonly #hit = new MutableDecision();
+  /** The command being read, reused (a miss copies what it needs into its continuation). */
+  readonly #command = new Command();
+  readonly #answers = new DecisionAnswers();
+  /** The fixed answers, encoded once (here, not at module evaluation: that runs deep in a device's start-up stack). */
+  readonly #badRequest = jsonAnswer(BAD_REQUEST, decisionJson(false, "bad_request", false));
+  readonly #unsupported = jsonAnswer(UNSUPPORTED_CONTENT_FORMAT, decisionJson(false, "bad_request", false));
+  readonly #stateAnswers: Readonly<Record<RelayState, ServerAnswer>> = {
+    on: jsonAnswer(CONTENT, '{"state":"on"}'),
+    off: jsonAnswer(CONTENT, '{"state":"off"}'),
+  };
+  readonly #logCommands: boolean;
+  /** The requirements of the last caller (identity or address), reused while the same caller sends. */
+  #callerSource: string | undefined;
+  #callerByIdentity = false;
+  #callerReq: Requirements | undefined;
   #state: RelayState = "off";
   #closed = false;
   /** Commands answered, allowed and denied. */
@@ -152,6 +221,7 @@ export class Gate {
 
   constructor(options: GateOptions) {
     this.#o = options;
+    this.#logCommands = options.log !== undefined && options.logCommands !== false;
     this.#requirements = new Requirement({ scope: options.scope, issuer: options.issuer });
     this.#server = new CoapServerDriver({
       link: options.link,
@@ -159,13 +229,15 @@ export class Gate {
       timers: options.timers,
       handler: (req) => this.#route(req),
       // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
-      engine: { maxPending: 8, dedupEntries: 32, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES },
+      // dedupReplyBytes: 32 of the largest command answers (86 B with the arena's record header) fit.
+      engine: { maxPending: 8, dedupEntries: 32, dedupReplyBytes: 32 * 86, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES },
     });
-    options.link.onError((error, peer) =>
-      this.#log(
-        `gate: link ${peer === undefined ? "" : `${peer.address}:${peer.port} `}${(error as { code?: string }).code ?? error.message}`,
-      ),
-    );
+    options.link.onError((error, peer) => {
+      if (options.log !== undefined)
+        options.log(
+          `gate: link ${peer === undefined ? "" : `${peer.address}:${peer.port} `}${(error as { code?: string }).code ?? error.message}`,
+        );
+    });
   }
 
   get state(): RelayState {
@@ -179,71 +251,71 @@ export class Gate {
     this.#o.link.close();
   }
 
-  #log(line: string): void {
-    this.#o.log?.(line);
-  }
-
   #route(req: ServerRequest): void {
     if (req.path === "relay") {
-      if (req.method === GET) this.#answer(req, CONTENT, `{"state":"${this.#state}"}`);
-      else if (req.method === POST || req.method === PUT) this.#command(req);
-      else this.#answer(req, METHOD_NOT_ALLOWED, undefined);
+      if (req.method === GET) this.#server.respond(req, this.#stateAnswers[this.#state]);
+      else if (req.method === POST || req.method === PUT) this.#take(req);
+      else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
     } else if (req.path === "stats" && this.#o.stats !== undefined) {
-      if (req.method === GET) this.#answer(req, CONTENT, this.#o.stats());
-      else this.#answer(req, METHOD_NOT_ALLOWED, undefined);
-    } else this.#answer(req, NOT_FOUND, undefined);
+      if (req.method === GET) this.#server.respond(req, jsonAnswer(CONTENT, this.#o.stats()));
+      else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
+    } else this.#server.respond(req, NOT_FOUND_ANSWER);
   }
 
   /**
    * Not async: a cache hit is decided and answered within this call (no promise, no async frame on the
-   * device's 512-slot stack, nothing allocated for the decision); only a miss waits for the provider.
+   * device's 512-slot stack, nothing allocated for the decision or the answer); only a miss waits for the
+   * provider.
    */
-  #command(req: ServerRequest): void {
+  #take(req: ServerRequest): void {
     if (req.contentFormat !== CONTENT_FORMAT_JSON) {
       // RFC 7252 §5.9.2.9: a command is JSON (50) only; one without a Content-Format is not guessed at.
       this.commands++;
       this.denied++;
-      this.#answer(req, UNSUPPORTED_CONTENT_FORMAT, decisionJson(false, "bad_request", false));
-      this.#log(`gate: ${req.peer.address}:${req.peer.port} command without Content-Format 50 -> 4.15`);
+      this.#server.respond(req, this.#unsupported);
+      if (this.#logCommands) this.#o.log!(`gate: ${req.peer.address}:${req.peer.port} command without Content-Format 50 -> 4.15`);
       return;
     }
-    const command = parseCommand(this.#commandDoc, req.payload);
-    if (command === undefined) {
+    const command = this.#command;
+    if (!parseCommand(this.#commandDoc, req.payload, command)) {
       this.commands++;
       this.denied++;
-      this.#answer(req, BAD_REQUEST, decisionJson(false, "bad_request", false));
-      this.#log(`gate: ${req.peer.address}:${req.peer.port} bad command -> 4.00`);
+      this.#server.respond(req, this.#badRequest);
+      if (this.#logCommands) this.#o.log!(`gate: ${req.peer.address}:${req.peer.port} bad command -> 4.00`);
       return;
     }
     const verifier = this.#o.verifier;
     // A hit makes no introspection, which is all the caller key limits: it gets the compiled requirements.
     if (verifier.verifyCached?.(command.token, this.#requirements, this.#hit) === true) {
-      this.#decided(req, command, this.#hit);
+      this.#decided(req, command.state, this.#hit);
       return;
     }
+    const state = command.state; // the command object is reused by the next datagram
     verifier.verify(command.token, this.#callerRequirements(req.peer)).then(
-      (d) => this.#decided(req, command, d),
-      () => this.#decided(req, command, INTERNAL_DENIAL),
+      (d) => this.#decided(req, state, d),
+      () => this.#decided(req, state, INTERNAL_DENIAL),
     );
   }
 
   /** Answers a command with its decision (read at once: a hit's decision is reused by the next command). */
-  #decided(req: ServerRequest, command: Command, d: Decision): void {
+  #decided(req: ServerRequest, state: RelayState, d: Decision): void {
     if (this.#closed) return;
     this.commands++;
-    const code = codeForReason(d.reason);
     if (d.allowed) {
       this.allowed++;
-      if (this.#state !== command.state) this.#log(`gate: relay ${command.state}`);
-      this.#state = command.state;
-      this.#answer(req, code, decisionJson(true, d.reason, d.fromCache, this.#state));
+      if (this.#state !== state && this.#o.log !== undefined) this.#o.log(state === "on" ? "gate: relay on" : "gate: relay off"); // constants: no string built
+      this.#state = state;
+      this.#server.respond(req, this.#answers.get(true, d.reason, d.fromCache, state));
     } else {
       this.denied++;
-      this.#answer(req, code, decisionJson(false, d.reason, d.fromCache));
+      this.#server.respond(req, this.#answers.get(false, d.reason, d.fromCache, undefined));
     }
-    this.#log(
-      `gate: command ${command.state} -> ${code >> 5}.${String(code & 31).padStart(2, "0")} ${d.allowed ? "allowed" : "denied"} ${d.reason}${d.errorCode === undefined ? "" : ` [${d.errorCode}]`}${d.fromCache ? " (cache)" : ""}`,
-    );
+    if (this.#logCommands) {
+      const code = codeForReason(d.reason);
+      this.#o.log!(
+        `gate: command ${state} -> ${code >> 5}.${String(code & 31).padStart(2, "0")} ${d.allowed ? "allowed" : "denied"} ${d.reason}${d.errorCode === undefined ? "" : ` [${d.errorCode}]`}${d.fromCache ? " (cache)" : ""}`,
+      );
+    }
   }
 
   /**
@@ -253,11 +325,13 @@ export class Gate {
    */
   #callerRequirements(peer: Endpoint): Requirements {
     const identity = this.#o.link.peerIdentity?.(peer);
-    return { ...this.#requirements, callerKey: identity === undefined ? `address:${peer.address}` : `psk:${identity}` };
-  }
-
-  #answer(req: ServerRequest, code: number, json: string | undefined): void {
-    const answer: ServerAnswer = json === undefined ? { code } : { code, contentFormat: CONTENT_FORMAT_JSON, payload: utf8Encode(json) };
-    this.#server.respond(req, answer);
+    const byIdentity = identity !== undefined;
+    const source = identity ?? peer.address;
+    if (this.#callerReq !== undefined && this.#callerByIdentity === byIdentity && this.#callerSource === source) return this.#callerReq;
+    const requirements = this.#requirements.with({ callerKey: byIdentity ? `psk:${source}` : `address:${source}` });
+    this.#callerSource = source;
+    this.#callerByIdentity = byIdentity;
+    this.#callerReq = requirements;
+    return requirements;
   }
 }

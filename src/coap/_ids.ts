@@ -24,8 +24,10 @@ export function hexKey(bytes: Uint8Array): string {
 export class IdAllocator {
   readonly #random: RandomSource;
   readonly #tokenLength: number;
-  readonly #recent: string[] = [];
-  readonly #recentSet = new Set<string>();
+  /** The RECENT_TOKENS most recently retired tokens: a ring of fixed rows, sized once (no string or Set entry each). */
+  readonly #recent: Uint8Array;
+  #recentCount = 0;
+  #recentNext = 0;
   readonly #two = new Uint8Array(2);
   #mid: number;
 
@@ -35,6 +37,7 @@ export class IdAllocator {
     }
     this.#random = random;
     this.#tokenLength = tokenLength;
+    this.#recent = new Uint8Array(RECENT_TOKENS * tokenLength);
     this.#mid = this.#random16();
   }
 
@@ -60,15 +63,27 @@ export class IdAllocator {
       const token = new Uint8Array(this.#tokenLength);
       this.#random.fill(token);
       const key = hexKey(token);
-      if (!inUse(key) && !this.#recentSet.has(key)) return [token, key];
+      if (!inUse(key) && !this.#isRecent(token)) return [token, key];
     }
     throw new CoapExchangeError("coap.token_exhausted", "internal", "could not draw a fresh token (random source broken?)");
   }
 
-  /** Remembers a token whose exchange ended, for RECENT_TOKENS more tokens. */
-  retire(key: string): void {
-    this.#recent.push(key);
-    this.#recentSet.add(key);
-    if (this.#recent.length > RECENT_TOKENS) this.#recentSet.delete(this.#recent.shift()!);
+  #isRecent(token: Uint8Array): boolean {
+    const n = this.#tokenLength;
+    const recent = this.#recent;
+    for (let r = 0; r < this.#recentCount; r++) {
+      let k = 0;
+      while (k < n && recent[r * n + k] === token[k]) k++;
+      if (k === n) return true;
+    }
+    return false;
+  }
+
+  /** Remembers a token whose exchange ended, for RECENT_TOKENS more tokens (the oldest row is reused). */
+  retire(token: Uint8Array): void {
+    if (token.length !== this.#tokenLength) return; // not one of ours
+    this.#recent.set(token, this.#recentNext * this.#tokenLength);
+    this.#recentNext = (this.#recentNext + 1) % RECENT_TOKENS;
+    if (this.#recentCount < RECENT_TOKENS) this.#recentCount++;
   }
 }

@@ -52,29 +52,65 @@ export interface DecodeOptions {
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 /**
- * Decodes one datagram. Returns null for a version other than 1 (to be silently ignored).
+ * A decoded message as numbers into its datagram, reused message after message (no object per option, no
+ * views): what a server's datagram path decodes into. Valid until the next `decodeInto` with it.
+ */
+export class MessageView {
+  bytes: Uint8Array = EMPTY;
+  type: MessageType = 0;
+  code = 0;
+  messageId = 0;
+  tokenStart = 4;
+  tokenLength = 0;
+  /** Options, in wire order: number, value offset and value length of option k. */
+  count = 0;
+  readonly numbers: Uint16Array;
+  readonly offsets: Int32Array;
+  readonly lengths: Int32Array;
+  /** Where the payload starts; `bytes.length` when there is none. */
+  payloadStart = 0;
+
+  constructor(readonly maxOptions: number = MAX_OPTIONS) {
+    const buffer = new ArrayBuffer(maxOptions * 10); // one buffer for the three columns
+    this.offsets = new Int32Array(buffer, 0, maxOptions);
+    this.lengths = new Int32Array(buffer, maxOptions * 4, maxOptions);
+    this.numbers = new Uint16Array(buffer, maxOptions * 8, maxOptions);
+  }
+
+  get payloadLength(): number {
+    return this.bytes.length - this.payloadStart;
+  }
+}
+
+/**
+ * Decodes one datagram into `v`. Returns false for a version other than 1 (to be silently ignored).
  * @throws CoapFormatError for anything malformed.
  */
-export function decodeMessage(bytes: Uint8Array, options?: DecodeOptions): DecodedMessage | null {
+export function decodeInto(bytes: Uint8Array, v: MessageView): boolean {
   const len = bytes.length;
-  if (len >= 1 && bytes[0]! >> 6 !== COAP_VERSION) return null;
+  if (len >= 1 && bytes[0]! >> 6 !== COAP_VERSION) return false;
   if (len < 4) throw new CoapFormatError("coap.truncated_header", `datagram of ${len} bytes is shorter than the 4-byte header`);
   const b0 = bytes[0]!;
-  const type = ((b0 >> 4) & 3) as MessageType;
   const tkl = b0 & 15;
   const code = bytes[1]!;
-  const messageId = (bytes[2]! << 8) | bytes[3]!;
   if (tkl > MAX_TOKEN_LENGTH) throw new CoapFormatError("coap.bad_token_length", `token length ${tkl} is reserved`);
+  v.bytes = bytes;
+  v.type = ((b0 >> 4) & 3) as MessageType;
+  v.code = code;
+  v.messageId = (bytes[2]! << 8) | bytes[3]!;
+  v.tokenStart = 4;
+  v.tokenLength = 0;
+  v.count = 0;
+  v.payloadStart = len;
   if (code === EMPTY_CODE) {
     // §4.1: an Empty message has nothing after the header.
     if (len !== 4 || tkl !== 0) throw new CoapFormatError("coap.bad_empty_message", "empty message (0.00) with token, options or payload");
-    return { bytes, type, code, messageId, token: EMPTY, options: [], payload: EMPTY };
+    return true;
   }
   if (4 + tkl > len) throw new CoapFormatError("coap.truncated_token", `token of ${tkl} bytes runs past the datagram`);
-  const token = bytes.subarray(4, 4 + tkl);
-  const max = options?.maxOptions ?? MAX_OPTIONS;
-  const refs: OptionRef[] = [];
-  let payload: Uint8Array = EMPTY;
+  v.tokenLength = tkl;
+  const max = v.maxOptions;
+  let count = 0;
   let i = 4 + tkl;
   let number = 0;
   while (i < len) {
@@ -82,7 +118,7 @@ export function decodeMessage(bytes: Uint8Array, options?: DecodeOptions): Decod
     i++;
     if (b === 0xff) {
       if (i === len) throw new CoapFormatError("coap.empty_payload_after_marker", "payload marker followed by a zero-length payload");
-      payload = bytes.subarray(i);
+      v.payloadStart = i;
       break;
     }
     let delta = b >> 4;
@@ -105,11 +141,39 @@ export function decodeMessage(bytes: Uint8Array, options?: DecodeOptions): Decod
     if (i + olen > len) throw new CoapFormatError("coap.truncated_option", `option value of ${olen} bytes runs past the datagram`);
     number += delta;
     if (number > 0xffff) throw new CoapFormatError("coap.bad_option_number", `option number ${number} exceeds 65535`);
-    if (refs.length >= max) throw new CoapFormatError("coap.too_many_options", `more than ${max} options`);
-    refs.push({ number, offset: i, length: olen });
+    if (count >= max) throw new CoapFormatError("coap.too_many_options", `more than ${max} options`);
+    v.numbers[count] = number;
+    v.offsets[count] = i;
+    v.lengths[count] = olen;
+    count++;
+    v.count = count;
     i += olen;
   }
-  return { bytes, type, code, messageId, token, options: refs, payload };
+  return true;
+}
+
+/** The default-bound view `decodeMessage` decodes through (synchronous: never in use twice at once). */
+let shared: MessageView | undefined;
+
+/**
+ * Decodes one datagram. Returns null for a version other than 1 (to be silently ignored).
+ * @throws CoapFormatError for anything malformed.
+ */
+export function decodeMessage(bytes: Uint8Array, options?: DecodeOptions): DecodedMessage | null {
+  const max = options?.maxOptions ?? MAX_OPTIONS;
+  const v = max === MAX_OPTIONS ? (shared ??= new MessageView()) : new MessageView(max);
+  if (!decodeInto(bytes, v)) return null;
+  const refs: OptionRef[] = [];
+  for (let k = 0; k < v.count; k++) refs.push({ number: v.numbers[k]!, offset: v.offsets[k]!, length: v.lengths[k]! });
+  return {
+    bytes,
+    type: v.type,
+    code: v.code,
+    messageId: v.messageId,
+    token: v.tokenLength === 0 ? EMPTY : bytes.subarray(4, 4 + v.tokenLength),
+    options: refs,
+    payload: v.payloadStart < bytes.length ? bytes.subarray(v.payloadStart) : EMPTY,
+  };
 }
 
 /** The first option `number` of `m`, or undefined. */

@@ -66,7 +66,10 @@ export class CoapClientEngine {
     this.#admission = new Admission<Rec>(this.params.nstart, options.maxQueued ?? MAX_QUEUED_REQUESTS);
     this.#maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#maxMessage = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-    this.#dedup = new DedupTable(options.dedupEntries ?? DEDUP_ENTRIES, this.params.exchangeLifetimeMs);
+    const dedupEntries = options.dedupEntries ?? DEDUP_ENTRIES;
+    // Its replies are empty ACKs and RSTs: 4 bytes (+ the arena's 4-byte record header) each. Lazy: a provider
+    // answering piggybacked never sends a CON or NON, so a device's client holds none of the table.
+    this.#dedup = new DedupTable(dedupEntries, this.params.exchangeLifetimeMs, dedupEntries * 8, true);
   }
 
   /** Queues a request; returns its id. @throws `coap.queue_full`, `coap.body_too_large`, ArgumentError. */
@@ -189,11 +192,11 @@ export class CoapClientEngine {
 
   #onConOrNon(m: DecodedMessage, from: Endpoint, now: number): void {
     const con = m.type === MessageType.CON;
-    const key = DedupTable.key(from, m.messageId);
-    const seen = this.#dedup.lookup(key, now);
-    if (seen !== undefined) {
+    const seen = this.#dedup.find(from, m.messageId, now);
+    if (seen >= 0) {
       // §4.5: the same ACK/RST again for a duplicate CON; a duplicate is never delivered twice.
-      if (seen.reply !== undefined) this.#queue(seen.reply, from);
+      const reply = this.#dedup.replyFor(seen);
+      if (reply !== undefined) this.#queue(reply, from);
       return;
     }
     const cls = m.code >> 5;
@@ -206,18 +209,18 @@ export class CoapClientEngine {
       rec.peer.address === from.address;
     if (!matches || rec === undefined) {
       // Not ours: RST a CON (§4.2, also pings), drop a NON (§4.3 allows either).
-      this.#dedup.record(key, con ? this.#reply(MessageType.RST, m.messageId, from) : undefined, now);
+      this.#remember(con ? this.#reply(MessageType.RST, m.messageId, from) : undefined, m.messageId, from, now);
       this.stats.ignored++;
       return;
     }
     try {
       validateResponseOptions(m);
     } catch (error) {
-      this.#dedup.record(key, con ? this.#reply(MessageType.RST, m.messageId, from) : undefined, now);
+      this.#remember(con ? this.#reply(MessageType.RST, m.messageId, from) : undefined, m.messageId, from, now);
       this.#fail(rec, error as IdpgateError, now);
       return;
     }
-    this.#dedup.record(key, con ? this.#reply(MessageType.ACK, m.messageId, from) : undefined, now);
+    this.#remember(con ? this.#reply(MessageType.ACK, m.messageId, from) : undefined, m.messageId, from, now);
     this.#onResponse(rec, m, now);
   }
 
@@ -275,7 +278,7 @@ export class CoapClientEngine {
     tx.close();
     this.#byToken.delete(tx.tokenKey);
     this.#byMid.delete(`${rec.peerKey}|${tx.messageId}`);
-    this.#ids.retire(tx.tokenKey);
+    this.#ids.retire(tx.token);
     rec.tx = undefined;
   }
 
@@ -290,6 +293,12 @@ export class CoapClientEngine {
     this.#release(rec);
     const next = this.#admission.remove(rec.peerKey, rec);
     if (next !== undefined) this.#send(next, now);
+  }
+
+  /** Deduplicates (from, MID) from now on, with the ACK/RST (if any) its duplicates get again. */
+  #remember(reply: Uint8Array | undefined, messageId: number, from: Endpoint, now: number): void {
+    if (reply === undefined) this.#dedup.record(from, messageId, now);
+    else this.#dedup.keep(from, messageId, reply, now);
   }
 
   #reply(type: MessageType, messageId: number, to: Endpoint): Uint8Array {

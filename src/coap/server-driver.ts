@@ -48,17 +48,19 @@ export interface CoapServerDriverOptions {
 
 export class CoapServerDriver {
   readonly #engine: CoapServerEngine;
-  readonly #link: CoapServerLink;
   readonly #clock: MonotonicClock;
   readonly #handler: (req: ServerRequest) => void;
   readonly #perWake: number;
   readonly #deadline: DeadlineTimer;
+  /** Bound once: the engine hands each datagram to it (no transmit object per datagram). */
+  readonly #send: (bytes: Uint8Array, to: Endpoint) => void;
+  /** Bound once: the job that serves queued requests. */
+  readonly #serveJob: () => void;
   #serving = false;
   #closed = false;
 
   constructor(options: CoapServerDriverOptions) {
     this.#engine = new CoapServerEngine(options.engine);
-    this.#link = options.link;
     this.#clock = options.clock;
     this.#handler = options.handler;
     this.#perWake = options.maxRequestsPerWake ?? MAX_REQUESTS_PER_WAKE;
@@ -67,6 +69,9 @@ export class CoapServerDriver {
       this.#engine.handleTimeout(this.#clock.now());
       this.#flush();
     });
+    const link = options.link;
+    this.#send = (bytes, to) => link.send(bytes, to);
+    this.#serveJob = () => this.#serve();
     options.link.onDatagram((data, from) => this.#receive(data, from));
   }
 
@@ -105,7 +110,7 @@ export class CoapServerDriver {
     this.#engine.handleDatagram(data, from, this.#clock.now());
     if (!this.#serving) {
       this.#serving = true;
-      void Promise.resolve().then(() => this.#serve());
+      void Promise.resolve().then(this.#serveJob);
     }
     this.#flush();
   }
@@ -124,14 +129,14 @@ export class CoapServerDriver {
     }
     if (i >= this.#perWake) {
       this.#serving = true; // more may wait: another job, so other work runs in between
-      void Promise.resolve().then(() => this.#serve());
+      void Promise.resolve().then(this.#serveJob);
     }
     this.#flush();
   }
 
   #flush(): void {
     if (this.#closed) return;
-    for (let t = this.#engine.pollTransmit(); t !== undefined; t = this.#engine.pollTransmit()) this.#link.send(t.bytes, t.to);
+    this.#engine.transmit(this.#send);
     this.#deadline.set(this.#engine.pollTimeout());
   }
 }

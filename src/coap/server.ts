@@ -18,10 +18,9 @@
  * answers, Block1 transfers in progress (each at most `maxBodyBytes`, expiring).
  */
 import { MessageType, EMPTY_CODE, CODE_CONTINUE, MAX_BODY_BYTES, makeCode } from "./constants.js";
-import { decodeMessage, optionValue, type DecodedMessage, type OptionRef } from "./decode.js";
-import { encodeMessageToBytes } from "./encode.js";
-import { OptionNumber, isCritical, optionDefinition, readUint, uintOption, opaqueOption, type OptionValue } from "./options.js";
-import { blockOption, blockSize, decodeBlock, encodeBlockValue, szxAtMost, type DecodedBlock } from "./block.js";
+import { decodeInto, MessageView } from "./decode.js";
+import { OptionNumber, isCritical, optionDefinition, readUint } from "./options.js";
+import { blockSize, decodeBlock, encodeBlockValue, szxAtMost, type DecodedBlock } from "./block.js";
 import { DedupTable } from "./_dedup.js";
 import { hexKey } from "./_ids.js";
 import { Block1Reassembly } from "./_reassembly.js";
@@ -59,6 +58,12 @@ export interface ServerOptions {
   readonly maxBlockSize?: number;
   readonly maxPending?: number;
   readonly dedupEntries?: number;
+  /**
+   * Bytes of the one arena the deduplication table keeps its replies in (sized once); default
+   * `dedupEntries` x DEDUP_REPLY_BYTES. A reply it cannot keep leaves its duplicates unanswered, never
+   * re-executed (_dedup.ts).
+   */
+  readonly dedupReplyBytes?: number;
   readonly cachedAnswers?: number;
   /** RFC 7252 §4.8.2 EXCHANGE_LIFETIME. */
   readonly exchangeLifetimeMs?: number;
@@ -72,17 +77,30 @@ export interface ServerOptions {
 
 /** Default bound of the Block1 transfers a server reassembles at once. */
 export const BLOCK1_TRANSFERS = 4;
+/** Default reply bytes the deduplication arena holds per entry (an answer of up to a short block). */
+export const DEDUP_REPLY_BYTES = 128;
 
-interface Pending {
-  readonly peer: Endpoint;
-  readonly type: MessageType;
-  readonly messageId: number;
-  readonly token: Uint8Array;
-  readonly dedupKey: string;
-  readonly cacheKey: string;
-  readonly szx: number;
-  /** The Block1 value to echo in the answer (§2.3), or -1 for a request without Block1. */
-  readonly block1: number;
+/** A request as handed to the application, with what the engine needs to answer it. */
+class PendingRequest implements ServerRequest {
+  constructor(
+    readonly id: number,
+    readonly peer: Endpoint,
+    readonly method: number,
+    readonly path: string,
+    readonly query: readonly string[],
+    readonly contentFormat: number | undefined,
+    readonly accept: number | undefined,
+    readonly payload: Uint8Array,
+    readonly type: MessageType,
+    readonly messageId: number,
+    /** The token: `tokenLength` bytes at `tokenStart` of `tokenBytes` (the engine's token table, not a copy each). */
+    readonly tokenBytes: Uint8Array,
+    readonly tokenStart: number,
+    readonly tokenLength: number,
+    readonly szx: number,
+    /** The Block1 value to echo in the answer (§2.3), or -1 for a request without Block1. */
+    readonly block1: number,
+  ) {}
 }
 
 interface CachedAnswer {
@@ -96,8 +114,69 @@ const BAD_OPTION = makeCode(4, 2);
 const REQUEST_ENTITY_INCOMPLETE = makeCode(4, 8);
 const REQUEST_ENTITY_TOO_LARGE = makeCode(4, 13);
 const SERVICE_UNAVAILABLE = makeCode(5, 3);
-const NO_OPTIONS: readonly OptionValue[] = [];
 const EMPTY = new Uint8Array(0);
+const NO_QUERY: readonly string[] = Object.freeze([]);
+/** Paths remembered with their bytes, so a repeated Uri-Path is not decoded into a new string each time. */
+const PATH_CACHE = 4;
+const PATH_CACHE_BYTES = 64;
+
+/** The uint options a reply may carry, in option-number order (§3.1); ReplyOptions.uints holds their values. */
+const UINT_OPTIONS: readonly number[] = [
+  OptionNumber.CONTENT_FORMAT,
+  OptionNumber.MAX_AGE,
+  OptionNumber.BLOCK2,
+  OptionNumber.BLOCK1,
+  OptionNumber.SIZE2,
+  OptionNumber.SIZE1,
+];
+
+/** Indexes of ReplyOptions.uints: the positions of UINT_OPTIONS. */
+const U_CONTENT_FORMAT = 0;
+const U_MAX_AGE = 1;
+const U_BLOCK2 = 2;
+const U_BLOCK1 = 3;
+const U_SIZE2 = 4;
+const U_SIZE1 = 5;
+
+/** The options of one reply (uint values -1: absent), reused reply after reply. */
+class ReplyOptions {
+  etag: Uint8Array = EMPTY;
+  readonly uints = new Float64Array(UINT_OPTIONS.length).fill(-1);
+  clear(): this {
+    this.etag = EMPTY;
+    this.uints.fill(-1);
+    return this;
+  }
+}
+
+/**
+ * Writes one option header (RFC 7252 §3.1) at `i` of `out`, or only counts it when `out` is null; returns
+ * where its value goes.
+ */
+function optionHeader(out: Uint8Array | null, i: number, delta: number, length: number): number {
+  const d = delta < 13 ? delta : delta < 269 ? 13 : 14;
+  const l = length < 13 ? length : 13; // values here are at most 8 bytes
+  if (out === null) return i + 1 + (d === 13 ? 1 : d === 14 ? 2 : 0);
+  out[i++] = (d << 4) | l;
+  if (d === 13) out[i++] = delta - 13;
+  else if (d === 14) {
+    out[i++] = (delta - 269) >> 8;
+    out[i++] = (delta - 269) & 0xff;
+  }
+  return i;
+}
+
+/** Bytes of a uint option value (§3.2: shortest, 0 is empty). */
+function uintLength(v: number): number {
+  return v === 0 ? 0 : v < 0x100 ? 1 : v < 0x10000 ? 2 : v < 0x1000000 ? 3 : 4;
+}
+
+function putUint(out: Uint8Array | null, i: number, delta: number, v: number): number {
+  const n = uintLength(v);
+  i = optionHeader(out, i, delta, n);
+  if (out !== null) for (let k = n - 1, x = v; k >= 0; k--, x = Math.floor(x / 256)) out[i + k] = x & 0xff;
+  return i + n;
+}
 
 export class CoapServerEngine {
   readonly #maxSzx: number;
@@ -107,10 +186,26 @@ export class CoapServerEngine {
   readonly #maxBody: number;
   readonly #dedup: DedupTable;
   readonly #block1: Block1Reassembly;
-  readonly #pending = new Map<number, Pending>();
+  /** Requests handed out and not yet answered: a fixed table of maxPending. */
+  readonly #pending: (PendingRequest | undefined)[];
+  /** The tokens of pending requests: 8 bytes per pending slot. */
+  readonly #tokens: Uint8Array;
+  #pendingCount = 0;
+  /** Each datagram is decoded into this view (no objects per message). */
+  readonly #view = new MessageView();
   readonly #blocks = new Map<string, CachedAnswer>();
-  readonly #transmits: ServerTransmit[] = [];
-  readonly #events: ServerRequest[] = [];
+  /** Queues as index rings over arrays that keep their length (no shift, no shrinking and regrowing). */
+  readonly #txBytes: (Uint8Array | undefined)[] = [];
+  readonly #txTo: (Endpoint | undefined)[] = [];
+  #txHead = 0;
+  #txTail = 0;
+  readonly #events: (PendingRequest | undefined)[] = [];
+  #evHead = 0;
+  #evTail = 0;
+  readonly #paths: string[] = [];
+  readonly #pathBytes: Uint8Array[] = [];
+  #pathNext = 0;
+  readonly #opts = new ReplyOptions();
   /** Request ids handed to the application (respond(id, ...)). */
   #nextId = 1;
   /** Message IDs of NON responses: a counter of their own, so they repeat only after 65,536 responses. */
@@ -122,211 +217,397 @@ export class CoapServerEngine {
     this.#maxPending = options.maxPending ?? 32;
     this.#cachedAnswers = options.cachedAnswers ?? 16;
     this.#lifetime = options.exchangeLifetimeMs ?? 247_000;
-    this.#dedup = new DedupTable(options.dedupEntries ?? 128, this.#lifetime);
+    const dedupEntries = options.dedupEntries ?? 128;
+    this.#dedup = new DedupTable(dedupEntries, this.#lifetime, options.dedupReplyBytes ?? dedupEntries * DEDUP_REPLY_BYTES);
     this.#maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
     this.#block1 = new Block1Reassembly(
       options.block1Transfers ?? BLOCK1_TRANSFERS,
       this.#maxBody,
       options.block1TimeoutMs ?? maxTransmitWait(DEFAULT_TRANSMISSION_PARAMS),
     );
+    this.#pending = new Array<PendingRequest | undefined>(this.#maxPending).fill(undefined);
+    this.#tokens = new Uint8Array(this.#maxPending * 8);
   }
 
   handleDatagram(bytes: Uint8Array, from: Endpoint, now: number): void {
-    let m: DecodedMessage | null;
+    this.#handle(bytes, from, now);
+    this.#view.bytes = EMPTY; // the view does not keep the datagram (and what it carries) alive
+  }
+
+  #handle(bytes: Uint8Array, from: Endpoint, now: number): void {
+    const m = this.#view;
+    let ok: boolean;
     try {
-      m = decodeMessage(bytes);
+      ok = decodeInto(bytes, m);
     } catch (error) {
       // §4.2/§4.3: a malformed CON is rejected with RST when its MID can be read; anything else is ignored.
       if (isIdpgateError(error, "coap.") && bytes.length >= 4 && bytes[0]! >> 6 === 1 && ((bytes[0]! >> 4) & 3) === MessageType.CON) {
-        this.#send(from, { type: MessageType.RST, code: EMPTY_CODE, messageId: (bytes[2]! << 8) | bytes[3]! });
+        this.#queue(Uint8Array.of(0x40 | (MessageType.RST << 4), EMPTY_CODE, bytes[2]!, bytes[3]!), from);
       }
       return;
     }
-    if (m === null || m.type === MessageType.ACK || m.type === MessageType.RST) return;
+    if (!ok || m.type === MessageType.ACK || m.type === MessageType.RST) return;
     if (m.code === EMPTY_CODE) {
-      if (m.type === MessageType.CON) this.#send(from, { type: MessageType.RST, code: EMPTY_CODE, messageId: m.messageId }); // CoAP ping
+      // CoAP ping
+      if (m.type === MessageType.CON) this.#queue(Uint8Array.of(0x40 | (MessageType.RST << 4), EMPTY_CODE, bytes[2]!, bytes[3]!), from);
       return;
     }
     if (m.code >> 5 !== 0) return; // a response where a request belongs: not ours to handle
-    const dedupKey = DedupTable.key(from, m.messageId);
-    const seen = this.#dedup.lookup(dedupKey, now);
-    if (seen !== undefined) {
-      if (seen.reply !== undefined) this.#transmits.push({ bytes: seen.reply, to: from });
-      return; // still pending: the answer will come once
+    const seen = this.#dedup.find(from, m.messageId, now);
+    if (seen >= 0) {
+      const reply = this.#dedup.replyFor(seen);
+      if (reply !== undefined) this.#queue(reply, from);
+      return; // still pending (the answer will come once), or its answer was not kept (never re-executed)
     }
-    this.#accept(m, from, dedupKey, now);
+    this.#accept(m, from, now);
   }
 
-  #accept(m: DecodedMessage, from: Endpoint, dedupKey: string, now: number): void {
-    const path: string[] = [];
-    const query: string[] = [];
+  /** Duplicates left unanswered because their reply could not be kept in the arena (_dedup.ts). */
+  get lostReplies(): number {
+    return this.#dedup.lost;
+  }
+
+  #accept(m: MessageView, from: Endpoint, now: number): void {
+    let query: string[] | undefined;
     let contentFormat: number | undefined;
     let accept: number | undefined;
     let szx = this.#maxSzx;
     let blockNum = 0;
-    let block1: OptionRef | undefined;
-    let requestTag: OptionRef | undefined; // RFC 9175 §3: part of a Block1 transfer's key
+    let block1 = -1; // the option's index in m
+    let requestTag = -1; // RFC 9175 §3: part of a Block1 transfer's key
     let size1 = -1;
     // Indexed, not for-of: an iterator per request is garbage on XS (the datagram path allocates as little as it can).
-    for (let k = 0; k < m.options.length; k++) {
-      const o = m.options[k]!;
-      if (o.number === OptionNumber.URI_PATH) path.push(utf8Decode(m.bytes, o.offset, o.offset + o.length));
-      else if (o.number === OptionNumber.URI_QUERY) query.push(utf8Decode(m.bytes, o.offset, o.offset + o.length));
-      else if (o.number === OptionNumber.CONTENT_FORMAT) contentFormat = readUint(m.bytes, o.offset, o.length);
-      else if (o.number === OptionNumber.ACCEPT) accept = readUint(m.bytes, o.offset, o.length);
-      else if (o.number === OptionNumber.BLOCK1) block1 = o;
-      else if (o.number === OptionNumber.SIZE1) size1 = readUint(m.bytes, o.offset, o.length);
-      else if (o.number === OptionNumber.REQUEST_TAG) requestTag = o;
-      else if (o.number === OptionNumber.BLOCK2) {
+    for (let k = 0; k < m.count; k++) {
+      const number = m.numbers[k]!;
+      const offset = m.offsets[k]!;
+      const length = m.lengths[k]!;
+      if (number === OptionNumber.URI_PATH)
+        continue; // #pathOf below
+      else if (number === OptionNumber.URI_QUERY) (query ??= []).push(utf8Decode(m.bytes, offset, offset + length));
+      else if (number === OptionNumber.CONTENT_FORMAT) contentFormat = readUint(m.bytes, offset, length);
+      else if (number === OptionNumber.ACCEPT) accept = readUint(m.bytes, offset, length);
+      else if (number === OptionNumber.BLOCK1) block1 = k;
+      else if (number === OptionNumber.SIZE1) size1 = readUint(m.bytes, offset, length);
+      else if (number === OptionNumber.REQUEST_TAG) requestTag = k;
+      else if (number === OptionNumber.BLOCK2) {
         try {
-          const b = decodeBlock(m.bytes, o.offset, o.length);
+          const b = decodeBlock(m.bytes, offset, length);
           szx = Math.min(szx, b.szx);
           blockNum = b.num;
         } catch {
-          return this.#reject(m, from, dedupKey, now, BAD_OPTION);
+          return this.#reject(m, from, now, BAD_OPTION);
         }
-      } else if (isCritical(o.number) && optionDefinition(o.number) === undefined) {
-        return this.#reject(m, from, dedupKey, now, BAD_OPTION); // §5.4.1
+      } else if (isCritical(number) && optionDefinition(number) === undefined) {
+        return this.#reject(m, from, now, BAD_OPTION); // §5.4.1
       }
     }
-    const cacheKey = `${from.address}|${from.port}|${m.code}|${path.join("/")}`;
+    const path = this.#pathOf(m);
     if (blockNum > 0) {
-      const cached = this.#blocks.get(cacheKey);
+      const cached = this.#blocks.get(cacheKey(from, m.code, path));
       if (cached !== undefined && cached.expires > now) {
-        return this.#answer(this.#pendingFor(m, from, dedupKey, cacheKey, szx, -1), cached.answer, cached.etag, blockNum, now);
+        const p = this.#request(0, m, from, path, NO_QUERY, undefined, undefined, EMPTY, m.bytes, m.tokenStart, szx, -1);
+        return this.#answer(p, cached.answer, cached.etag, blockNum, now);
       }
     }
     // RFC 7959 §4: a body (or an announced Size1) past the limit is refused up front, with the limit in Size1.
-    if (size1 > this.#maxBody || m.payload.length > this.#maxBody) return this.#tooLarge(m, from, dedupKey, now);
+    if (size1 > this.#maxBody || m.payloadLength > this.#maxBody) return this.#tooLarge(m, from, now);
     let payload: Uint8Array | undefined;
     let echo = -1;
-    if (block1 !== undefined) {
+    if (block1 >= 0) {
       let b: DecodedBlock;
       try {
-        b = decodeBlock(m.bytes, block1.offset, block1.length);
+        b = decodeBlock(m.bytes, m.offsets[block1]!, m.lengths[block1]!);
       } catch {
-        return this.#reject(m, from, dedupKey, now, BAD_REQUEST); // SZX 7 or a value over 3 bytes
+        return this.#reject(m, from, now, BAD_REQUEST); // SZX 7 or a value over 3 bytes
       }
       if (b.num > 0 || b.more) {
         // The whole body is about to exist: refuse before taking the last block, so a retry of it still fits.
-        if (!b.more && this.#pending.size >= this.#maxPending) return this.#reject(m, from, dedupKey, now, SERVICE_UNAVAILABLE);
-        const key = `${cacheKey}?${query.join("&")}#${requestTag === undefined ? "" : hexKey(optionValue(m, requestTag))}`;
-        const outcome = this.#block1.offer(key, b, m.payload, size1 < 0 ? undefined : size1, now);
+        if (!b.more && this.#pendingCount >= this.#maxPending) return this.#reject(m, from, now, SERVICE_UNAVAILABLE);
+        const key = `${cacheKey(from, m.code, path)}?${(query ?? NO_QUERY).join("&")}#${requestTag < 0 ? "" : hexKey(m.bytes.subarray(m.offsets[requestTag]!, m.offsets[requestTag]! + m.lengths[requestTag]!))}`;
+        const outcome = this.#block1.offer(key, b, m.bytes.subarray(m.payloadStart), size1 < 0 ? undefined : size1, now);
         switch (outcome.kind) {
           case "continue":
-            return this.#reject(m, from, dedupKey, now, CODE_CONTINUE, [blockOption(OptionNumber.BLOCK1, b)]); // §2.3: echo NUM/M/SZX
+            this.#opts.clear().uints[U_BLOCK1] = encodeBlockValue(b); // §2.3: echo NUM/M/SZX
+            return this.#reply(from, m.type, m.messageId, m.bytes, m.tokenStart, m.tokenLength, CODE_CONTINUE, EMPTY, now);
           case "incomplete":
-            return this.#reject(m, from, dedupKey, now, REQUEST_ENTITY_INCOMPLETE);
+            return this.#reject(m, from, now, REQUEST_ENTITY_INCOMPLETE);
           case "too_large":
-            return this.#tooLarge(m, from, dedupKey, now);
+            return this.#tooLarge(m, from, now);
           case "bad":
-            return this.#reject(m, from, dedupKey, now, BAD_REQUEST);
+            return this.#reject(m, from, now, BAD_REQUEST);
           case "busy":
-            return this.#reject(m, from, dedupKey, now, SERVICE_UNAVAILABLE);
+            return this.#reject(m, from, now, SERVICE_UNAVAILABLE);
           case "complete":
             payload = outcome.body;
         }
       }
       echo = encodeBlockValue(b);
     }
-    if (this.#pending.size >= this.#maxPending) return this.#reject(m, from, dedupKey, now, SERVICE_UNAVAILABLE);
-    const id = this.#nextId++;
-    this.#pending.set(id, this.#pendingFor(m, from, dedupKey, cacheKey, szx, echo));
-    this.#dedup.record(dedupKey, undefined, now);
-    this.#events.push({
+    if (this.#pendingCount >= this.#maxPending) return this.#reject(m, from, now, SERVICE_UNAVAILABLE);
+    let slot = 0;
+    while (this.#pending[slot] !== undefined) slot++; // one is free: #pendingCount < #maxPending
+    const tokenStart = slot * 8;
+    for (let k = 0; k < m.tokenLength; k++) this.#tokens[tokenStart + k] = m.bytes[m.tokenStart + k]!;
+    const body = payload ?? m.bytes.slice(m.payloadStart);
+    const req = this.#request(
+      this.#nextId++,
+      m,
+      from,
+      path,
+      query ?? NO_QUERY,
+      contentFormat,
+      accept,
+      body,
+      this.#tokens,
+      tokenStart,
+      szx,
+      echo,
+    );
+    this.#pending[slot] = req;
+    this.#pendingCount++;
+    this.#dedup.record(from, m.messageId, now);
+    if (this.#evTail === this.#events.length) this.#events.push(req);
+    else this.#events[this.#evTail] = req;
+    this.#evTail++;
+  }
+
+  #request(
+    id: number,
+    m: MessageView,
+    from: Endpoint,
+    path: string,
+    query: readonly string[],
+    contentFormat: number | undefined,
+    accept: number | undefined,
+    payload: Uint8Array,
+    tokenBytes: Uint8Array,
+    tokenStart: number,
+    szx: number,
+    block1: number,
+  ): PendingRequest {
+    return new PendingRequest(
       id,
-      peer: from,
-      method: m.code,
-      path: path.join("/"),
+      from,
+      m.code,
+      path,
       query,
       contentFormat,
       accept,
-      payload: payload ?? m.payload.slice(),
-    });
+      payload,
+      m.type,
+      m.messageId,
+      tokenBytes,
+      tokenStart,
+      m.tokenLength,
+      szx,
+      block1,
+    );
   }
 
-  #pendingFor(m: DecodedMessage, from: Endpoint, dedupKey: string, cacheKey: string, szx: number, block1: number): Pending {
-    return { peer: from, type: m.type as MessageType, messageId: m.messageId, token: m.token.slice(), dedupKey, cacheKey, szx, block1 };
+  /** The Uri-Path segments joined with "/": a path seen recently is the same string again, not decoded anew. */
+  #pathOf(m: MessageView): string {
+    const bytes = m.bytes;
+    let total = -1;
+    for (let k = 0; k < m.count; k++) if (m.numbers[k] === OptionNumber.URI_PATH) total += m.lengths[k]! + 1;
+    if (total < 0) return "";
+    for (let c = 0; c < this.#paths.length; c++) {
+      const known = this.#pathBytes[c]!;
+      if (known.length !== total) continue;
+      let at = 0;
+      let same = true;
+      for (let k = 0; same && k < m.count; k++) {
+        if (m.numbers[k] !== OptionNumber.URI_PATH) continue;
+        const offset = m.offsets[k]!;
+        if (at > 0 && known[at++] !== 0x2f) same = false;
+        for (let j = 0; same && j < m.lengths[k]!; j++) if (known[at++] !== bytes[offset + j]) same = false;
+      }
+      if (same) return this.#paths[c]!;
+    }
+    let path = "";
+    let first = true;
+    for (let k = 0; k < m.count; k++) {
+      if (m.numbers[k] !== OptionNumber.URI_PATH) continue;
+      path += (first ? "" : "/") + utf8Decode(bytes, m.offsets[k]!, m.offsets[k]! + m.lengths[k]!);
+      first = false;
+    }
+    if (total <= PATH_CACHE_BYTES) {
+      const known = new Uint8Array(total);
+      let at = 0;
+      for (let k = 0; k < m.count; k++) {
+        if (m.numbers[k] !== OptionNumber.URI_PATH) continue;
+        if (at > 0) known[at++] = 0x2f;
+        known.set(bytes.subarray(m.offsets[k]!, m.offsets[k]! + m.lengths[k]!), at);
+        at += m.lengths[k]!;
+      }
+      const c = this.#pathNext;
+      this.#pathNext = (c + 1) % PATH_CACHE;
+      this.#paths[c] = path;
+      this.#pathBytes[c] = known;
+    }
+    return path;
   }
 
   /** Answers request `id`; unknown ids (already answered, or dropped) are ignored and return false. */
   respond(id: number, answer: ServerAnswer, now: number): boolean {
-    const pending = this.#pending.get(id);
+    const pending = this.#take(id);
     if (pending === undefined) return false;
-    this.#pending.delete(id);
     const payload = answer.payload ?? EMPTY;
     let etag = EMPTY;
     if (payload.length > blockSize(pending.szx)) {
       etag = Uint8Array.of((++this.#etag >>> 24) & 0xff, (this.#etag >>> 16) & 0xff, (this.#etag >>> 8) & 0xff, this.#etag & 0xff);
       if (this.#blocks.size >= this.#cachedAnswers) this.#blocks.delete(this.#blocks.keys().next().value as string);
-      this.#blocks.set(pending.cacheKey, { answer, etag, expires: now + this.#lifetime });
+      this.#blocks.set(cacheKey(pending.peer, pending.method, pending.path), { answer, etag, expires: now + this.#lifetime });
     }
     this.#answer(pending, answer, etag, 0, now);
     return true;
   }
 
-  /** Forgets request `id` without answering (a provider that drops requests); its retransmissions stay ignored. */
-  drop(id: number): void {
-    this.#pending.delete(id);
+  #take(id: number): PendingRequest | undefined {
+    if (id <= 0) return undefined;
+    for (let i = 0; i < this.#maxPending; i++) {
+      const p = this.#pending[i];
+      if (p !== undefined && p.id === id) {
+        this.#pending[i] = undefined;
+        this.#pendingCount--;
+        return p;
+      }
+    }
+    return undefined;
   }
 
-  #answer(p: Pending, answer: ServerAnswer, etag: Uint8Array, num: number, now: number): void {
+  /** Forgets request `id` without answering (a provider that drops requests); its retransmissions stay ignored. */
+  drop(id: number): void {
+    this.#take(id);
+  }
+
+  #answer(p: PendingRequest, answer: ServerAnswer, etag: Uint8Array, num: number, now: number): void {
     const payload = answer.payload ?? EMPTY;
     const size = blockSize(p.szx);
-    const options: OptionValue[] = [];
-    if (p.block1 >= 0) options.push(uintOption(OptionNumber.BLOCK1, p.block1));
-    if (answer.contentFormat !== undefined) options.push(uintOption(OptionNumber.CONTENT_FORMAT, answer.contentFormat));
-    if (answer.maxAge !== undefined) options.push(uintOption(OptionNumber.MAX_AGE, answer.maxAge));
+    const o = this.#opts.clear();
+    if (p.block1 >= 0) o.uints[U_BLOCK1] = p.block1;
+    if (answer.contentFormat !== undefined) o.uints[U_CONTENT_FORMAT] = answer.contentFormat;
+    if (answer.maxAge !== undefined) o.uints[U_MAX_AGE] = answer.maxAge;
     let body = payload;
     if (payload.length > size) {
       const start = num * size;
-      if (start >= payload.length) return this.#reply(p, { code: makeCode(4, 2) }, NO_OPTIONS, now);
+      if (start >= payload.length) {
+        o.clear();
+        return this.#reply(p.peer, p.type, p.messageId, p.tokenBytes, p.tokenStart, p.tokenLength, BAD_OPTION, EMPTY, now);
+      }
       const more = start + size < payload.length;
       body = payload.subarray(start, start + size);
-      options.push(opaqueOption(OptionNumber.ETAG, etag), blockOption(OptionNumber.BLOCK2, { num, more, szx: p.szx }));
-      if (num === 0) options.push(uintOption(OptionNumber.SIZE2, payload.length));
+      o.etag = etag;
+      o.uints[U_BLOCK2] = encodeBlockValue({ num, more, szx: p.szx });
+      if (num === 0) o.uints[U_SIZE2] = payload.length;
     }
-    this.#reply(p, { code: answer.code, payload: body }, options, now);
+    this.#reply(p.peer, p.type, p.messageId, p.tokenBytes, p.tokenStart, p.tokenLength, answer.code, body, now);
   }
 
-  #reply(p: Pending, a: { code: number; payload?: Uint8Array }, options: readonly OptionValue[], now: number): void {
-    const type = p.type === MessageType.CON ? MessageType.ACK : MessageType.NON;
-    const messageId = p.type === MessageType.CON ? p.messageId : (this.#nonMessageId = (this.#nonMessageId + 1) & 0xffff);
-    const bytes = this.#send(p.peer, {
-      type,
-      code: a.code,
-      messageId,
-      token: p.token,
-      options,
-      ...(a.payload && a.payload.length > 0 ? { payload: a.payload } : {}),
-    });
-    // The reply is kept so a retransmitted CON gets the same answer again (§4.5).
-    const entry = this.#dedup.lookup(p.dedupKey, now);
-    if (entry !== undefined) entry.reply = bytes;
-    else this.#dedup.record(p.dedupKey, bytes, now);
+  /**
+   * Encodes the reply (options from #opts) into a datagram of its exact length (measured first: no scratch
+   * buffer), queues it and keeps it for the duplicates of (peer, MID) (§4.5).
+   */
+  #reply(
+    peer: Endpoint,
+    requestType: MessageType,
+    requestMid: number,
+    tokenBytes: Uint8Array,
+    tokenStart: number,
+    tokenLength: number,
+    code: number,
+    payload: Uint8Array,
+    now: number,
+  ): void {
+    const con = requestType === MessageType.CON;
+    const type = con ? MessageType.ACK : MessageType.NON;
+    const messageId = con ? requestMid : (this.#nonMessageId = (this.#nonMessageId + 1) & 0xffff);
+    const bytes = new Uint8Array(this.#encodeOptions(null, 4 + tokenLength) + (payload.length > 0 ? 1 + payload.length : 0));
+    bytes[0] = 0x40 | (type << 4) | tokenLength;
+    bytes[1] = code;
+    bytes[2] = messageId >> 8;
+    bytes[3] = messageId & 0xff;
+    for (let k = 0; k < tokenLength; k++) bytes[4 + k] = tokenBytes[tokenStart + k]!;
+    const i = this.#encodeOptions(bytes, 4 + tokenLength);
+    if (payload.length > 0) {
+      bytes[i] = 0xff;
+      bytes.set(payload, i + 1);
+    }
+    this.#queue(bytes, peer);
+    this.#dedup.keep(peer, requestMid, bytes, now);
   }
 
-  #reject(m: DecodedMessage, from: Endpoint, dedupKey: string, now: number, code: number, options = NO_OPTIONS): void {
-    this.#reply(this.#pendingFor(m, from, dedupKey, "", this.#maxSzx, -1), { code }, options, now);
+  /** Writes the options of #opts at `i` (or counts them, `out` null); returns their end. */
+  #encodeOptions(out: Uint8Array | null, i: number): number {
+    const o = this.#opts;
+    let prev = 0;
+    // In option-number order (§3.1): ETag 4, then UINT_OPTIONS (Content-Format 12 ... Size1 60).
+    if (o.etag.length > 0) {
+      i = optionHeader(out, i, OptionNumber.ETAG - prev, o.etag.length);
+      if (out !== null) out.set(o.etag, i);
+      i += o.etag.length;
+      prev = OptionNumber.ETAG;
+    }
+    for (let k = 0; k < UINT_OPTIONS.length; k++) {
+      const v = o.uints[k]!;
+      if (v < 0) continue;
+      i = putUint(out, i, UINT_OPTIONS[k]! - prev, v);
+      prev = UINT_OPTIONS[k]!;
+    }
+    return i;
+  }
+
+  #reject(m: MessageView, from: Endpoint, now: number, code: number): void {
+    this.#opts.clear();
+    this.#reply(from, m.type, m.messageId, m.bytes, m.tokenStart, m.tokenLength, code, EMPTY, now);
   }
 
   /** 4.13 with Size1 giving the largest body this server takes (RFC 7959 §2.9.3, §4). */
-  #tooLarge(m: DecodedMessage, from: Endpoint, dedupKey: string, now: number): void {
-    this.#reject(m, from, dedupKey, now, REQUEST_ENTITY_TOO_LARGE, [uintOption(OptionNumber.SIZE1, this.#maxBody)]);
+  #tooLarge(m: MessageView, from: Endpoint, now: number): void {
+    this.#opts.clear().uints[U_SIZE1] = this.#maxBody;
+    this.#reply(from, m.type, m.messageId, m.bytes, m.tokenStart, m.tokenLength, REQUEST_ENTITY_TOO_LARGE, EMPTY, now);
   }
 
-  #send(to: Endpoint, fields: Parameters<typeof encodeMessageToBytes>[0]): Uint8Array {
-    const bytes = encodeMessageToBytes(fields);
-    this.#transmits.push({ bytes, to });
-    return bytes;
+  #queue(bytes: Uint8Array, to: Endpoint): void {
+    if (this.#txTail === this.#txBytes.length) {
+      this.#txBytes.push(bytes);
+      this.#txTo.push(to);
+    } else {
+      this.#txBytes[this.#txTail] = bytes;
+      this.#txTo[this.#txTail] = to;
+    }
+    this.#txTail++;
   }
 
+  /** The next datagram to send, or undefined. */
   pollTransmit(): ServerTransmit | undefined {
-    return this.#transmits.shift();
+    if (this.#txHead === this.#txTail) return undefined;
+    const t = { bytes: this.#txBytes[this.#txHead]!, to: this.#txTo[this.#txHead]! };
+    this.#advanceTransmit();
+    return t;
+  }
+
+  /** Hands every queued datagram to `send`, in order (pollTransmit without an object per datagram). */
+  transmit(send: (bytes: Uint8Array, to: Endpoint) => void): void {
+    while (this.#txHead !== this.#txTail) {
+      const bytes = this.#txBytes[this.#txHead]!;
+      const to = this.#txTo[this.#txHead]!;
+      this.#advanceTransmit();
+      send(bytes, to);
+    }
+  }
+
+  #advanceTransmit(): void {
+    this.#txBytes[this.#txHead] = undefined;
+    this.#txTo[this.#txHead] = undefined;
+    if (++this.#txHead === this.#txTail) this.#txHead = this.#txTail = 0;
   }
 
   pollEvent(): ServerRequest | undefined {
-    return this.#events.shift();
+    if (this.#evHead === this.#evTail) return undefined;
+    const req = this.#events[this.#evHead];
+    this.#events[this.#evHead] = undefined;
+    if (++this.#evHead === this.#evTail) this.#evHead = this.#evTail = 0;
+    return req;
   }
 
   /** Prunes expired block-wise answers and Block1 transfers; the deduplication table prunes itself on use. */
@@ -342,11 +623,16 @@ export class CoapServerEngine {
   }
 
   get pendingRequests(): number {
-    return this.#pending.size;
+    return this.#pendingCount;
   }
 
   /** Block1 request bodies being reassembled. */
   get block1Transfers(): number {
     return this.#block1.size;
   }
+}
+
+/** The key of a block-wise answer (built only for block-wise traffic, never on a one-datagram command). */
+function cacheKey(peer: Endpoint, code: number, path: string): string {
+  return `${peer.address}|${peer.port}|${code}|${path}`;
 }
