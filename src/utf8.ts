@@ -5,6 +5,15 @@
  * Strings are read through `String.prototype` functions called on them (`charCodeAt.call(s, i)`, the length as
  * `lastIndexOf.call(s, "")`): `s.charCodeAt(i)` and `s.length` make XS box the primitive in a temporary
  * String object each time (see src/json/_chars.ts), which cost the gate ~490 slots per answer it encoded.
+ *
+ * Two string models, both handled by every function here and by every other string walk in src/:
+ * - UTF-16 (Node, browsers, XS built with mxCESU8): `charCodeAt` gives code units, a character beyond
+ *   U+FFFF is a surrogate pair, a surrogate without its partner is lone;
+ * - UTF-8 (XS as Moddable builds it for devices and the simulator, and the idpgate-xs test host):
+ *   `length` and indices count code points and `charCodeAt` gives the whole code point, so a result
+ *   above 0xFFFF is one character (4 UTF-8 bytes). A surrogate code point there (from "\uD800", or
+ *   the two halves of a pair concatenated apart) is read as a UTF-16 engine reads the same JS program:
+ *   a high one followed by a low one is a pair, any other is lone.
  */
 import { charCodeAt, lastIndexOf } from "./json/_chars.js";
 
@@ -20,13 +29,14 @@ export function loneSurrogateAt(s: string): number {
   return -1;
 }
 
-/** Bytes `utf8Encode(s)` produces (a lone surrogate counts as U+FFFD, 3 bytes). Allocates nothing. */
+/** Bytes `utf8Encode(s)` produces (a lone surrogate counts as U+FFFD, 3 bytes; charCodeAt > 0xFFFF, 4). Allocates nothing. */
 export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0, end = lastIndexOf.call(s, ""); i < end; i++) {
     const c = charCodeAt.call(s, i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
+    else if (c > 0xffff) n += 4;
     else if (c < 0xd800 || c > 0xdbff) n += 3;
     else {
       const low = charCodeAt.call(s, i + 1);

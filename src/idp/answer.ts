@@ -163,7 +163,10 @@ type TextField = "error" | "message" | "requestId" | "errorUri";
 function text(doc: JsonDocument, i: number, field: TextField): Partial<Record<TextField, string>> {
   if (i < 0 || doc.type(i) !== T_STRING) return {};
   const s = doc.string(i);
-  return { [field]: s.length > MAX_PROVIDER_TEXT ? `${s.slice(0, MAX_PROVIDER_TEXT)}...` : s };
+  if (s.length <= MAX_PROVIDER_TEXT) return { [field]: s };
+  // Never cut between the halves of a surrogate pair (UTF-16 strings; on XS's a character is whole).
+  const high = s.charCodeAt(MAX_PROVIDER_TEXT - 1);
+  return { [field]: `${s.slice(0, high >= 0xd800 && high <= 0xdbff ? MAX_PROVIDER_TEXT - 1 : MAX_PROVIDER_TEXT)}...` };
 }
 
 function status(doc: JsonDocument, i: number): { status?: number } {

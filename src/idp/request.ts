@@ -15,7 +15,11 @@ import { encodeUtf8, TEXT_CODEC } from "../json/_text.js";
 import { JsonError, JsonWriter, jsonStringLength } from "../json/index.js";
 import { loneSurrogateAt } from "../utf8.js";
 
-/** Longest access token accepted (in UTF-16 code units); the provider's are about 100 bytes. */
+/**
+ * Longest access token accepted, in characters as the engine counts them: UTF-16 code units on Node,
+ * code points on XS devices (src/utf8.ts). Either way a character is at most 6 bytes of JSON (`\u0000`),
+ * so the request's size has the same bound. The provider's tokens are about 100 ASCII bytes.
+ */
 export const MAX_TOKEN_LENGTH = 2048;
 
 export interface ClientCredentials {

@@ -45,7 +45,7 @@ export function decodeAt(input: Uint8Array, pos: number, escapes: boolean): numb
   return (((c & 0x07) << 18) | ((input[pos + 1]! & 0x3f) << 12) | ((input[pos + 2]! & 0x3f) << 6) | (input[pos + 3]! & 0x3f)) * 16 + 4;
 }
 
-/** Compares decoded content [start, end) with a JS string, code unit by code unit. */
+/** Compares decoded content [start, end) with a JS string, character by character. */
 export function contentEquals(input: Uint8Array, start: number, end: number, s: string, escapes: boolean): boolean {
   let j = 0;
   let pos = start;
@@ -60,17 +60,21 @@ export function contentEquals(input: Uint8Array, start: number, end: number, s: 
     }
     const r = decodeAt(input, pos, escapes);
     pos += r & 15;
-    const cp = r >>> 4;
-    if (cp < 0x10000) {
-      if (charCodeAt.call(s, j) !== cp) return false;
-      j++;
-    } else {
-      if (charCodeAt.call(s, j) !== 0xd800 + ((cp - 0x10000) >> 10) || charCodeAt.call(s, j + 1) !== 0xdc00 + ((cp - 0x10000) & 0x3ff))
-        return false;
-      j += 2;
-    }
+    j = matchAt(s, j, r >>> 4);
+    if (j < 0) return false;
   }
   return isEnd(s, j);
+}
+
+/**
+ * The index in `s` after code point `cp` when `s` holds it at `j`, else -1. Beyond U+FFFF that is one
+ * character on XS's UTF-8 strings and a surrogate pair on UTF-16 ones (src/utf8.ts): either matches.
+ */
+function matchAt(s: string, j: number, cp: number): number {
+  const c = charCodeAt.call(s, j);
+  if (c === cp) return j + 1;
+  if (cp < 0x10000 || c !== 0xd800 + ((cp - 0x10000) >> 10) || charCodeAt.call(s, j + 1) !== 0xdc00 + ((cp - 0x10000) & 0x3ff)) return -1;
+  return j + 2;
 }
 
 /** True when `j` is past the end of `s` (charCodeAt gives NaN there). */
@@ -122,9 +126,13 @@ export function listContainsAt(input: Uint8Array, start: number, end: number, wo
       ok = true;
       j = 0;
     } else if (ok) {
-      // Scope tokens are printable ASCII (RFC 6749 %x21 / %x23-5B / %x5D-7E); others never match.
+      // Scope tokens are printable ASCII (RFC 6749 %x21 / %x23-5B / %x5D-7E), but any text is compared
+      // exactly, as spaceListContains does on strings: the same answer on both string models.
       if (charCodeAt.call(word, j) === cp) j++;
-      else ok = false;
+      else {
+        j = cp > 0xffff ? matchAt(word, j, cp) : -1; // a surrogate pair of a UTF-16 string
+        ok = j >= 0;
+      }
     }
   }
   return false;

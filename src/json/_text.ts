@@ -3,13 +3,14 @@
  *
  * - XS with UTF-8 strings (Moddable devices: XS's default build) has `ArrayBuffer.fromString(s)`, a
  *   memcpy of the string's UTF-8, and `String.fromArrayBuffer(buffer, byteOffset, byteLength)`, which
- *   stops at a NUL byte and checks UTF-8 only loosely. XS built with mxCESU8 (the idpgate-xs test host)
- *   has neither.
+ *   stops at a NUL byte and checks UTF-8 only loosely. The idpgate-xs test host is built the same way;
+ *   XS built with mxCESU8 (UTF-16 strings) has neither.
  * - Node and browsers have TextEncoder/TextDecoder.
  *
  * Each native is used only where its weakness cannot show: the decoder only on bytes our tokenizer has
  * validated (UTF-8 well formed, no control character, so no NUL); the encoder only on strings without a
- * lone surrogate, and its output is checked for an encoded surrogate (a pair XS stored as two halves).
+ * lone surrogate, and its output is checked for what is not UTF-8 there: an encoded surrogate (a pair XS
+ * stored as two halves) or XS's two-byte NUL (C0 80).
  * The statics are reached through typed views of the constructors, never through `any`.
  */
 import { lastIndexOf, slice } from "./_chars.js";
@@ -41,7 +42,7 @@ const encoder: Utf8Encoder | undefined =
 const decoder: Utf8Decoder | undefined =
   xsFromArrayBuffer === undefined && codecs.TextDecoder !== undefined ? new codecs.TextDecoder() : undefined;
 
-/** Which codec this engine uses: for tests and benchmarks (`"js"` on the XS test host). */
+/** Which codec this engine uses: for tests and benchmarks (`"xs"` on the XS test host and devices). */
 export const TEXT_CODEC: "xs" | "text-codec" | "js" =
   xsFromString !== undefined && xsFromArrayBuffer !== undefined
     ? "xs"
@@ -49,8 +50,12 @@ export const TEXT_CODEC: "xs" | "text-codec" | "js" =
       ? "text-codec"
       : "js";
 
-/** True when `bytes` hold an encoded surrogate (ED A0..BF): not UTF-8, as XS may store a split pair. */
-function hasEncodedSurrogate(bytes: Uint8Array): boolean {
+/**
+ * True when XS's bytes of a string are not its UTF-8: an encoded surrogate (ED A0..BF; XS may store a
+ * pair as two halves) or a NUL, which XS stores as C0 80 (Modified UTF-8), a byte UTF-8 never holds.
+ */
+function notUtf8(bytes: Uint8Array): boolean {
+  if (bytes.indexOf(0xc0) >= 0) return true;
   for (let at = bytes.indexOf(0xed); at >= 0; at = bytes.indexOf(0xed, at + 1)) if (bytes[at + 1]! >= 0xa0) return true;
   return false;
 }
@@ -59,7 +64,7 @@ function hasEncodedSurrogate(bytes: Uint8Array): boolean {
 export function encodeUtf8(s: string): Uint8Array {
   if (xsFromString !== undefined) {
     const bytes = new Uint8Array(xsFromString(s));
-    if (!hasEncodedSurrogate(bytes)) return bytes;
+    if (!notUtf8(bytes)) return bytes;
   } else if (encoder !== undefined) return encoder.encode(s);
   return utf8Encode(s);
 }

@@ -14,7 +14,8 @@ export function utf8Encode(s: string): Uint8Array {
 
 /**
  * Bytes the writer needs for `s` as a JSON string, quotes included; a very negative number when `s`
- * holds a lone surrogate (so that any sum containing it stays negative). Allocates nothing.
+ * holds a lone surrogate (so that any sum containing it stays negative). Allocates nothing. A charCodeAt
+ * above 0xFFFF is a whole code point (XS's UTF-8 strings, src/utf8.ts): 4 bytes, as a pair is.
  */
 export function jsonStringLength(s: string): number {
   let n = 2;
@@ -23,6 +24,7 @@ export function jsonStringLength(s: string): number {
     if (c >= 0x20 && c < 0x80) n += c === 0x22 || c === 0x5c ? 2 : 1;
     else if (c < 0x20) n += c === 0x08 || c === 0x0c || c === 0x0a || c === 0x0d || c === 0x09 ? 2 : 6;
     else if (c < 0x800) n += 2;
+    else if (c > 0xffff) n += 4;
     else if (c < 0xd800 || c > 0xdfff) n += 3;
     else {
       const low = s.charCodeAt(i + 1);

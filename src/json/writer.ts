@@ -188,16 +188,19 @@ export class JsonWriter {
       } else if (c < 0x800) {
         this.#byte(0xc0 | (c >> 6));
         this.#byte(0x80 | (c & 0x3f));
-      } else if (c < 0xd800 || c > 0xdfff) {
+      } else if (c < 0xd800 || (c > 0xdfff && c < 0x10000)) {
         this.#byte(0xe0 | (c >> 12));
         this.#byte(0x80 | ((c >> 6) & 0x3f));
         this.#byte(0x80 | (c & 0x3f));
       } else {
-        const low = i + 1 < n ? s.charCodeAt(i + 1) : 0;
-        if (c > 0xdbff || low < 0xdc00 || low > 0xdfff)
-          throw new JsonError("json.lone_surrogate", this.#pos, "string holds a lone surrogate", "caller");
-        i++;
-        c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+        // A pair of UTF-16 units, or (XS's UTF-8 strings: src/utf8.ts) a whole code point above 0xFFFF.
+        if (c < 0x10000) {
+          const low = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+          if (c > 0xdbff || low < 0xdc00 || low > 0xdfff)
+            throw new JsonError("json.lone_surrogate", this.#pos, "string holds a lone surrogate", "caller");
+          i++;
+          c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
+        }
         this.#byte(0xf0 | (c >> 18));
         this.#byte(0x80 | ((c >> 12) & 0x3f));
         this.#byte(0x80 | ((c >> 6) & 0x3f));

@@ -94,18 +94,17 @@ export class SipHash128 {
         if (c <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
           c = 0x10000 + ((c - 0xd800) << 10) + (low - 0xdc00);
           i++;
-          this.#byte(0xf0 | (c >> 18));
-          this.#byte(0x80 | ((c >> 12) & 0x3f));
-          this.#byte(0x80 | ((c >> 6) & 0x3f));
-          this.#byte(0x80 | (c & 0x3f));
-          continue;
-        }
-        c = 0xfffd;
+        } else c = 0xfffd;
       }
+      // Above 0xFFFF: a pair, or a whole code point on XS's UTF-8 strings (src/utf8.ts).
       if (c < 0x800) {
         this.#byte(0xc0 | (c >> 6));
-      } else {
+      } else if (c < 0x10000) {
         this.#byte(0xe0 | (c >> 12));
+        this.#byte(0x80 | ((c >> 6) & 0x3f));
+      } else {
+        this.#byte(0xf0 | (c >> 18));
+        this.#byte(0x80 | ((c >> 12) & 0x3f));
         this.#byte(0x80 | ((c >> 6) & 0x3f));
       }
       this.#byte(0x80 | (c & 0x3f));

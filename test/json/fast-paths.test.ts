@@ -2,10 +2,12 @@
  * The tokenizer's text mode and the readers' fast paths (src/json/_text.ts, _tokenize.ts): a document
  * of printable ASCII is scanned with the engine's indexOf and read by slicing its text; anything else
  * (escapes, non-ASCII, control characters) goes through the byte scanner and the JS decoder. Both must
- * give the same tokens, values and errors, on Node (TextDecoder) and on XS (JS or String.fromArrayBuffer).
+ * give the same tokens, values and errors, on Node (TextDecoder) and on XS (String.fromArrayBuffer, and the JS
+ * decoder when test/json/text-codec-js.xs.test.ts runs this suite again without it).
  */
 import { test, assert } from "../harness/index.js";
 import { JsonDocument, JsonError, T_STRING, utf8Encode } from "../../src/json/index.js";
+import { encodeUtf8 } from "../../src/json/_text.js";
 
 function errorOf(doc: JsonDocument, bytes: Uint8Array): { code: string; offset: number } | undefined {
   try {
@@ -138,4 +140,12 @@ test("token layout: sizes far above the type bits survive the packing (size << 4
   assert.equal(doc.members(1, ["k0", "k199"], at), 198);
   assert.equal(doc.number(at[1]! + 1), 199);
   assert.equal(doc.size(2), 1, "a key's size is 1");
+});
+
+test("encodeUtf8: a NUL and a pair's halves concatenated apart come out as UTF-8 on every codec", () => {
+  // XS's own bytes of such strings are not UTF-8 (C0 80 for the NUL, two 3-byte halves for the pair).
+  const halves = String.fromCharCode(0xd83d) + String.fromCharCode(0xde00);
+  assert.bytesEqual(encodeUtf8("a\u0000b"), [0x61, 0x00, 0x62]);
+  assert.bytesEqual(encodeUtf8(`x${halves}`), [0x78, 0xf0, 0x9f, 0x98, 0x80]);
+  assert.bytesEqual(encodeUtf8(`\u0000${halves}\u00e9`), [0x00, 0xf0, 0x9f, 0x98, 0x80, 0xc3, 0xa9]);
 });

@@ -127,7 +127,10 @@ void fxQueuePromiseJobs(txMachine* the)
 	the->promiseJobs = 1;
 }
 
-/* XS strings are CESU-8: a character beyond U+FFFF is two 3-byte surrogates. Terminals want UTF-8. */
+/*
+ * XS strings are UTF-8 here (no mxCESU8), but the halves of a pair concatenated apart are two 3-byte
+ * surrogates: joined into the character for the terminal, as a UTF-16 engine would print them.
+ */
 void hostWrite(FILE* stream, const char* text)
 {
 	const uint8_t* p = (const uint8_t*)text;

@@ -55,8 +55,11 @@
 	int promiseJobs; \
 	void* host;
 
-/* Strings hold CESU-8, so lone surrogates and `length`/charCodeAt follow the standard (UTF-16 units). */
-#define mxCESU8 1
+/*
+ * No mxCESU8: strings hold UTF-8, as in Moddable's device and simulator builds (XS's default). `length`
+ * and indices count code points, charCodeAt of U+1F600 is 0x1F600, and ArrayBuffer.fromString and
+ * String.fromArrayBuffer exist. Tests here then see the string model a device has (XS Differences.md).
+ */
 
 #define mxUseDefaultBuildKeys 1
 #define mxUseDefaultParseScript 1
