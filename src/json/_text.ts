@@ -18,7 +18,7 @@ import { decodeString } from "./_decode.js";
 import { utf8Encode } from "../utf8.js";
 
 interface XsArrayBufferStatics {
-  readonly fromString?: (s: string) => ArrayBuffer;
+  readonly fromString?: (this: ArrayBufferConstructor, s: string) => ArrayBuffer;
 }
 interface XsStringStatics {
   readonly fromArrayBuffer?: (buffer: ArrayBufferLike, byteOffset?: number, byteLength?: number) => string;
@@ -63,7 +63,8 @@ function notUtf8(bytes: Uint8Array): boolean {
 /** UTF-8 of `s`, which holds no lone surrogate (the caller checked). Allocates the result. */
 export function encodeUtf8(s: string): Uint8Array {
   if (xsFromString !== undefined) {
-    const bytes = new Uint8Array(xsFromString(s));
+    // Called on ArrayBuffer: it constructs its result from `this` (Moddable's XS throws "new: not a constructor" without it).
+    const bytes = new Uint8Array(xsFromString.call(ArrayBuffer, s));
     if (!notUtf8(bytes)) return bytes;
   } else if (encoder !== undefined) return encoder.encode(s);
   return utf8Encode(s);
