@@ -28,6 +28,8 @@ const MAX_COMMAND_BYTES = 512;
 const COMMAND_MAX_DEPTH = 4;
 /** Tokens of a command: the object, two members, and room for a few extra (ignored) ones. */
 const COMMAND_MAX_TOKENS = 24;
+/** Byte mode: a command is read in place, the parse builds no text of it (issue 13: nothing per datagram). */
+const COMMAND_PARSE = { maxBytes: MAX_COMMAND_BYTES, maxDepth: COMMAND_MAX_DEPTH, text: false } as const;
 
 const CHANGED = makeCode(2, 4);
 const CONTENT = makeCode(2, 5);
@@ -50,6 +52,11 @@ export interface GateVerifier {
   verify(token: string, requirements: Requirements): Promise<Decision>;
   /** A cache hit decided at once into `out` (true), or false: then `verify`. Optional: without it every command awaits. */
   verifyCached?(token: string, requirements: Requirements, out: MutableDecision): boolean;
+  /**
+   * `verifyCached` of the token whose UTF-8 is `bytes[start, end)`, read in place (no string made): true when
+   * decided; false for anything it does not decide (then the string path). Optional.
+   */
+  verifyCachedBytes?(bytes: Uint8Array, start: number, end: number, requirements: Requirements, out: MutableDecision): boolean;
 }
 
 /** What a verifier that threw (a bug: verifiers fail closed with a decision) is answered with: deny. */
@@ -160,7 +167,8 @@ const NOT_FOUND_ANSWER: ServerAnswer = { code: NOT_FOUND };
 
 /** A command as read: one object, filled command after command. */
 class Command {
-  token = "";
+  /** The token's string token in the command document (its value is read only when needed). */
+  token = -1;
   state: RelayState = "off";
 }
 
@@ -173,14 +181,14 @@ class Command {
 function parseCommand(doc: JsonDocument, payload: Uint8Array, out: Command): boolean {
   if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return false;
   try {
-    doc.parse(payload, { maxBytes: MAX_COMMAND_BYTES, maxDepth: COMMAND_MAX_DEPTH });
+    doc.parse(payload, COMMAND_PARSE);
     if (doc.type(0) !== T_OBJECT) return false;
     const t = doc.member(0, "token");
     const s = doc.member(0, "state");
     if (t < 0 || s < 0 || doc.type(t) !== T_STRING || doc.type(s) !== T_STRING) return false;
     const state = doc.stringEquals(s, "on") ? "on" : doc.stringEquals(s, "off") ? "off" : undefined;
     if (state === undefined) return false;
-    out.token = doc.string(t);
+    out.token = t;
     out.state = state;
     return true;
   } catch (error) {
@@ -285,13 +293,25 @@ export class Gate {
       return;
     }
     const verifier = this.#o.verifier;
+    const doc = this.#commandDoc;
+    const t = command.token;
     // A hit makes no introspection, which is all the caller key limits: it gets the compiled requirements.
-    if (verifier.verifyCached?.(command.token, this.#requirements, this.#hit) === true) {
+    // An unescaped token is tried in place first: a hit then makes no string of it (issue 13).
+    if (
+      verifier.verifyCachedBytes !== undefined &&
+      !doc.escaped(t) &&
+      verifier.verifyCachedBytes(doc.input, doc.start(t), doc.end(t), this.#requirements, this.#hit)
+    ) {
+      this.#decided(req, command.state, this.#hit);
+      return;
+    }
+    const token = doc.string(t); // now, before the next datagram reuses the document
+    if (verifier.verifyCached?.(token, this.#requirements, this.#hit) === true) {
       this.#decided(req, command.state, this.#hit);
       return;
     }
     const state = command.state; // the command object is reused by the next datagram
-    verifier.verify(command.token, this.#callerRequirements(req.peer)).then(
+    verifier.verify(token, this.#callerRequirements(req.peer)).then(
       (d) => this.#decided(req, state, d),
       () => this.#decided(req, state, INTERNAL_DENIAL),
     );
