@@ -165,6 +165,8 @@ export class Verifier {
       // As for digestFind: only a token that passed the length check was ever cached.
       i = digest.digestFindBytes!(bytes, start, end, this.#d, cache.table, cache.mask);
     } else {
+      // The native call checks the range itself.
+      if (!(start >= 0 && start <= end && end <= bytes.length)) throw new RangeError("range outside the bytes");
       const n = end - start; // ASCII: bytes are characters
       if (!(n > 0 && n <= this.#maxTokenLength) || digest.digestBytes?.(bytes, start, end, this.#d) !== true) return false;
       i = cache.find(this.#d);

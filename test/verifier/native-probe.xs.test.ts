@@ -8,6 +8,7 @@ import { MutableDecision, Requirement, TokenCache, Verifier } from "../../src/ve
 import { ACTIVE, FakeIdp, PrngRandom } from "./fakes.fixture.js";
 import { assertHitsAllocateNothing } from "./hit-heap.fixture.js";
 import { declareMemoTests } from "./memo.fixture.js";
+import { declareBytesTests } from "./bytes.fixture.js";
 
 const same = (a: Uint32Array, b: Uint32Array): boolean => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 
@@ -103,6 +104,7 @@ async function declareTests(): Promise<void> {
   });
 
   declareMemoTests("native digest", () => new NativeTokenDigest());
+  declareBytesTests("native digest", () => new NativeTokenDigest());
 }
 
 // Declared from a promise job: the module body runs on the runner's import frames, near a 512-slot stack's end.
