@@ -47,6 +47,19 @@ const PUT = 3;
 
 export type RelayState = "on" | "off";
 
+// The strings a command's path uses, evaluated once: a string literal in a function is copied into a new
+// chunk each time it is evaluated on an XS without preloading (the test host, the simulator's unpreloaded
+// modules), 24 bytes a literal (issue 13: nothing allocated per datagram).
+const ON: RelayState = "on";
+const OFF: RelayState = "off";
+const OK: DecisionReason = "ok";
+const TOKEN_MEMBER = "token";
+const STATE_MEMBER = "state";
+const RELAY_PATH = "relay";
+const STATS_PATH = "stats";
+const RELAY_ON_LINE = "gate: relay on";
+const RELAY_OFF_LINE = "gate: relay off";
+
 /** What the gate needs of a verifier (src/verifier `Verifier`, TokenVerifier). */
 export interface GateVerifier {
   verify(token: string, requirements: Requirements): Promise<Decision>;
@@ -146,7 +159,7 @@ class DecisionAnswers {
   get(allowed: boolean, reason: DecisionReason, fromCache: boolean, state: RelayState | undefined): ServerAnswer {
     const r = REASONS.indexOf(reason);
     const cache = fromCache ? 1 : 0;
-    const k = allowed ? (reason === "ok" ? cache * 2 + (state === "off" ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
+    const k = allowed ? (reason === OK ? cache * 2 + (state === OFF ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
     if (k < 0 || (allowed && state === undefined))
       return jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state)); // not kept
     let a = this.#answers[k];
@@ -183,10 +196,10 @@ function parseCommand(doc: JsonDocument, payload: Uint8Array, out: Command): boo
   try {
     doc.parse(payload, COMMAND_PARSE);
     if (doc.type(0) !== T_OBJECT) return false;
-    const t = doc.member(0, "token");
-    const s = doc.member(0, "state");
+    const t = doc.member(0, TOKEN_MEMBER);
+    const s = doc.member(0, STATE_MEMBER);
     if (t < 0 || s < 0 || doc.type(t) !== T_STRING || doc.type(s) !== T_STRING) return false;
-    const state = doc.stringEquals(s, "on") ? "on" : doc.stringEquals(s, "off") ? "off" : undefined;
+    const state = doc.stringEquals(s, ON) ? ON : doc.stringEquals(s, OFF) ? OFF : undefined;
     if (state === undefined) return false;
     out.token = t;
     out.state = state;
@@ -260,11 +273,11 @@ export class Gate {
   }
 
   #route(req: ServerRequest): void {
-    if (req.path === "relay") {
+    if (req.path === RELAY_PATH) {
       if (req.method === GET) this.#server.respond(req, this.#stateAnswers[this.#state]);
       else if (req.method === POST || req.method === PUT) this.#take(req);
       else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
-    } else if (req.path === "stats" && this.#o.stats !== undefined) {
+    } else if (req.path === STATS_PATH && this.#o.stats !== undefined) {
       if (req.method === GET) this.#server.respond(req, jsonAnswer(CONTENT, this.#o.stats()));
       else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
     } else this.#server.respond(req, NOT_FOUND_ANSWER);
@@ -323,7 +336,7 @@ export class Gate {
     this.commands++;
     if (d.allowed) {
       this.allowed++;
-      if (this.#state !== state && this.#o.log !== undefined) this.#o.log(state === "on" ? "gate: relay on" : "gate: relay off"); // constants: no string built
+      if (this.#state !== state && this.#o.log !== undefined) this.#o.log(state === ON ? RELAY_ON_LINE : RELAY_OFF_LINE); // constants: no string built
       this.#state = state;
       this.#server.respond(req, this.#answers.get(true, d.reason, d.fromCache, state));
     } else {
