@@ -182,6 +182,8 @@ const NOT_FOUND_ANSWER: ServerAnswer = { code: NOT_FOUND };
 class Command {
   /** The token's string token in the command document (its value is read only when needed). */
   token = -1;
+  /** The token as a string, made only when the cache did not decide in place (a miss copies it into its continuation). */
+  text = "";
   state: RelayState = "off";
 }
 
@@ -305,29 +307,35 @@ export class Gate {
       if (this.#logCommands) this.#o.log!(`gate: ${req.peer.address}:${req.peer.port} bad command -> 4.00`);
       return;
     }
-    const verifier = this.#o.verifier;
-    const doc = this.#commandDoc;
-    const t = command.token;
     // A hit makes no introspection, which is all the caller key limits: it gets the compiled requirements.
-    // An unescaped token is tried in place first: a hit then makes no string of it (issue 13).
-    if (
-      verifier.verifyCachedBytes !== undefined &&
-      !doc.escaped(t) &&
-      verifier.verifyCachedBytes(doc.input, doc.start(t), doc.end(t), this.#requirements, this.#hit)
-    ) {
-      this.#decided(req, command.state, this.#hit);
-      return;
-    }
-    const token = doc.string(t); // now, before the next datagram reuses the document
-    if (verifier.verifyCached?.(token, this.#requirements, this.#hit) === true) {
+    if (this.#cached(command)) {
       this.#decided(req, command.state, this.#hit);
       return;
     }
     const state = command.state; // the command object is reused by the next datagram
-    verifier.verify(token, this.#callerRequirements(req.peer)).then(
+    this.#o.verifier.verify(command.text, this.#callerRequirements(req.peer)).then(
       (d) => this.#decided(req, state, d),
       () => this.#decided(req, state, INTERNAL_DENIAL),
     );
+  }
+
+  /**
+   * A cache hit decided into #hit (true), or false with `command.text` set to the token (then `verify`). An
+   * unescaped token is tried in place first: a hit then makes no string of it (issue 13). Its own frame, off
+   * the answer's path: #take's stays small (a hit answers on a device's 512-slot stack, below the serve job).
+   */
+  #cached(command: Command): boolean {
+    const verifier = this.#o.verifier;
+    const doc = this.#commandDoc;
+    const t = command.token;
+    if (
+      verifier.verifyCachedBytes !== undefined &&
+      !doc.escaped(t) &&
+      verifier.verifyCachedBytes(doc.input, doc.start(t), doc.end(t), this.#requirements, this.#hit)
+    )
+      return true;
+    command.text = doc.string(t); // now, before the next datagram reuses the document
+    return verifier.verifyCached?.(command.text, this.#requirements, this.#hit) === true;
   }
 
   /** Answers a command with its decision (read at once: a hit's decision is reused by the next command). */
