@@ -7,31 +7,18 @@
 // path does not take (non-ASCII) is still answered from the cache through its string.
 import { test, assert, FakeClock } from "../harness/index.js";
 import { decodeMessage, utf8Decode, utf8Encode } from "../../src/coap/index.js";
-import { LinkReceivers } from "../../src/link/link-receivers.js";
-import type { DatagramLink, Endpoint } from "../../src/ports.js";
+import type { Endpoint } from "../../src/ports.js";
 import { SipHashTokenDigest, Verifier } from "../../src/verifier/index.js";
 import { Gate } from "../../examples/gate/app.js";
-import { NoTimers, relayCommand } from "./relay-command.fixture.js";
+import { MemoryLink, NoTimers, relayCommand } from "./relay-command.fixture.js";
 import { ACTIVE, FakeIdp, PrngRandom } from "../verifier/fakes.fixture.js";
 
 const PEER: Endpoint = { address: "192.0.2.9", port: 40009 };
 /** A token whose characters include a backslash: its JSON form is `tok\\u002dabc`. */
 const BACKSLASHED = "tok\\u002dabc";
 
-class MemoryLink extends LinkReceivers implements DatagramLink {
-  readonly maxDatagramSize = 1152;
-  readonly sent: Uint8Array[] = [];
-  send(datagram: Uint8Array): void {
-    this.sent.push(datagram.slice());
-  }
-  close(): void {}
-  receive(datagram: Uint8Array): void {
-    this.deliver(datagram, PEER);
-  }
-}
-
 function setup() {
-  const link = new MemoryLink();
+  const link = new MemoryLink(PEER);
   const clock = new FakeClock(0);
   // Only BACKSLASHED and the plain tokens are active; "tok-abc" (what the escape spells) is not.
   const idp = new FakeIdp((token) => (token === "tok-abc" ? { active: false } : { ...ACTIVE, scope: "relay.write" }));
