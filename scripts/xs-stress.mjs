@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // The XS suites on a stress build of the test host (hosts/xs/out/stress/idpgate-xs, `make STRESS=1`): XS
-// collects and compacts at every allocation, so a native binding that keeps a pointer into a chunk (an
-// ArrayBuffer's bytes, a string) or an unremembered slot across a call that can allocate reads moved memory
-// at once, deterministically, instead of corrupting the heap at some later collection. Not part of
-// `npm test` (building the engine a second time costs more than the whole budget of a cheap check).
+// collects at every allocation (mxStress) and every collection moves every chunk to a new malloc block and
+// frees the old one (mxNoChunks), under AddressSanitizer. So a native binding that keeps a pointer into a
+// chunk (an ArrayBuffer's bytes, a string) across a call that can allocate (xsID of a new name, xsmcGet,
+// xsNew*, conversions) is reported at once as a heap-use-after-free, deterministically, instead of reading
+// moved bytes or corrupting the heap at some later collection. Not part of `npm test` (building the engine
+// a second time with ASan costs more than the whole budget of a cheap check).
 //
 //   node scripts/xs-stress.mjs            the suites that call native code (bindings, host modules), stress
-//                                         from the start (IDPGATE_XS_STRESS=all): about a minute
+//                                         from the start (IDPGATE_XS_STRESS=all): about 2 minutes
 //   node scripts/xs-stress.mjs --all      every XS suite, stress once the runner arms the limits (the tests,
 //                                         not the loading): several minutes (suites over 5 minutes time out)
 //   node scripts/xs-stress.mjs FILTER...  the XS suites whose build path contains a filter
@@ -49,7 +51,7 @@ let failed = 0;
 for (const suite of suites) {
   const started = Date.now();
   const result = await capture(HOST, ["--stack", "1024", RUNNER, join("build", suite)], {
-    env: { ...process.env, IDPGATE_XS_STRESS: mode },
+    env: { ...process.env, IDPGATE_XS_STRESS: mode, ASAN_OPTIONS: "detect_leaks=0:abort_on_error=0" },
     timeoutMs: 300_000,
   });
   const match = /^xs-summary: (\{.*\})$/m.exec(result.stdout);
