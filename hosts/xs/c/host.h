@@ -82,7 +82,17 @@ typedef struct {
 	/* command line */
 	int argc;                /* arguments after the entry module */
 	char** argv;
+	/* stress builds only (-DmxStress=1): 0 off, 1 from xsHost.armMemoryLimits(), 2 from the start */
+	int stress;
 } HostState;
+
+#ifndef mxStress
+#define mxStress 0
+#endif
+#if mxStress
+/* xsMemory.c: collect (and compact) at every allocation while positive */
+extern int gxStress;
+#endif
 
 extern HostState gHost;
 

@@ -474,6 +474,17 @@ int main(int argc, char* argv[])
 			return HOST_EXIT_ABORT;
 		}
 	}
+#if mxStress
+	{
+		/* IDPGATE_XS_STRESS: "armed" (default) collects at every allocation once the limits are armed (the
+		 * tests, not the loading), "all" from the start, "off" never */
+		const char* stress = getenv("IDPGATE_XS_STRESS");
+		gHost.stress = (!stress || !strcmp(stress, "armed")) ? 1 : !strcmp(stress, "all") ? 2 : 0;
+		if (gHost.stress == 2)
+			gxStress = 1;
+		fprintf(stderr, "xs: stress build (IDPGATE_XS_STRESS=%s)\n", gHost.stress == 2 ? "all" : gHost.stress ? "armed" : "off");
+	}
+#endif
 	fxBeginMetering(machine, _meterCallback, HOST_METER_INTERVAL);
 	xsBeginHost(machine);
 	{

@@ -120,6 +120,12 @@ void hostArmMemoryLimits(xsMachine* the)
 	the->minimumChunksSize = HOST_ARMED_CHUNK_INCREMENT;
 	the->minimumHeapCount = HOST_ARMED_SLOT_INCREMENT;
 	gHost.armed = 1;
+#if mxStress
+	/* Stress build (see ../README.md "Stress build"): from here on, every allocation collects and compacts,
+	 * so that a native pointer kept into a chunk across an allocation reads moved memory at once. */
+	if (gHost.stress == 1)
+		gxStress = 1;
+#endif
 }
 
 void fxQueuePromiseJobs(txMachine* the)

@@ -111,8 +111,9 @@ static uint32_t _u32(xsMachine *the, xsIdentifier id, uint32_t max)
 /*
  * Reads the options object sessions and servers share (src/link/dtls-binding-options.ts, the same names as
  * the N-API binding's): psks ([{identity, psk}], at most one here), ca, serverName, certificate, privateKey,
- * mtu, handshakeTimeoutMinMs/MaxMs, handshakeDeadlineMs, connectionId. Numbers and strings first: converting
- * may allocate, which may move buffers fetched earlier. Uses xsVar(0..6): callers declare _OPTION_VARS.
+ * mtu, handshakeTimeoutMinMs/MaxMs, handshakeDeadlineMs, connectionId. Numbers and strings first, then every
+ * option's value, then the buffers' bytes: converting, getting and xsID may allocate, which moves buffers
+ * fetched earlier. Uses xsVar(0..6): callers declare _OPTION_VARS.
  */
 typedef struct { dtls_options o; dtls_psk psk; char server_name[DTLS_MAX_SERVER_NAME + 1]; } _init_args;
 #define _OPTION_VARS 7
@@ -135,6 +136,7 @@ static void _options(xsMachine *the, _init_args *in)
 	}
 	if (_option(the, xsID("pin"), &xsVar(0)) || _option(the, xsID("suites"), &xsVar(0)) || _option(the, xsID("noCookies"), &xsVar(0)))
 		_throw(the, DTLS_ERR_UNAVAILABLE, -1); /* pin, suites and noCookies: N-API binding options */
+	int has_psk = 0;
 	if (_option(the, xsID("psks"), &xsVar(1))) {
 		xsmcGet(xsVar(0), xsVar(1), xsID("length"));
 		int count = (int)xsmcToInteger(xsVar(0));
@@ -146,16 +148,25 @@ static void _options(xsMachine *the, _init_args *in)
 			xsmcGet(xsVar(4), xsVar(1), xsID("psk"));
 			if (xsmcTypeOf(xsVar(3)) == xsUndefinedType || xsmcTypeOf(xsVar(4)) == xsUndefinedType)
 				xsTypeError("a psks entry needs identity and psk");
-			_option_bytes(the, 1, &xsVar(3), &psk->identity, &psk->identity_len);
-			_option_bytes(the, 1, &xsVar(4), &psk->key, &psk->key_len);
-			o->psks = psk;
-			o->psk_count = 1;
+			has_psk = 1;
 		}
 	}
 	/* one slot each: every buffer stays referenced until the session has copied it */
-	_option_bytes(the, _option(the, xsID("ca"), &xsVar(2)), &xsVar(2), &o->ca_pem, &o->ca_pem_len);
-	_option_bytes(the, _option(the, xsID("certificate"), &xsVar(5)), &xsVar(5), &o->cert_pem, &o->cert_pem_len);
-	_option_bytes(the, _option(the, xsID("privateKey"), &xsVar(6)), &xsVar(6), &o->key_pem, &o->key_pem_len);
+	int has_ca = _option(the, xsID("ca"), &xsVar(2));
+	int has_cert = _option(the, xsID("certificate"), &xsVar(5));
+	int has_key = _option(the, xsID("privateKey"), &xsVar(6));
+	/* The buffers' bytes last: xsID (a new key), xsmcGet and conversions may collect, and a collection moves
+	 * chunks, so a pointer taken before any of them would be stale (a stress build with mxNoChunks and ASan
+	 * reported it: heap-use-after-free in mbedtls_ssl_conf_psk). Nothing below allocates. */
+	if (has_psk) {
+		_option_bytes(the, 1, &xsVar(3), &psk->identity, &psk->identity_len);
+		_option_bytes(the, 1, &xsVar(4), &psk->key, &psk->key_len);
+		o->psks = psk;
+		o->psk_count = 1;
+	}
+	_option_bytes(the, has_ca, &xsVar(2), &o->ca_pem, &o->ca_pem_len);
+	_option_bytes(the, has_cert, &xsVar(5), &o->cert_pem, &o->cert_pem_len);
+	_option_bytes(the, has_key, &xsVar(6), &o->key_pem, &o->key_pem_len);
 }
 
 /* init(options): options.role "client" or "server", the rest as _options reads them. */
