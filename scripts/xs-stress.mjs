@@ -22,6 +22,7 @@ const RUNNER = join(root, "build", "hosts", "xs", "js", "runner.js");
 const NATIVE = [
   "test/xs/native.xs.test.js",
   "test/verifier/native-digest.xs.test.js",
+  "test/verifier/native-probe.xs.test.js",
   "test/verifier/cache-hit-memory.xs.test.js",
   "test/dtls/handshake.xs.test.js",
   "test/link/dtls-client-driver.test.js",

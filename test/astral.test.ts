@@ -13,6 +13,10 @@ import { OptionNumber, parseCoapUri, pathOptions, uriOptions } from "../src/coap
 import { AnswerMapper, encodeIntrospectionRequest, IdpError, MAX_PROVIDER_TEXT, writeIntrospectionRequest } from "../src/idp/index.js";
 import { SipHash128 } from "../src/verifier/index.js";
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
 const GRIN = String.fromCodePoint(0x1f600);
 const FIRST = String.fromCodePoint(0x10000);
 const LAST = String.fromCodePoint(0x10ffff);
@@ -144,10 +148,11 @@ test("introspection request: tokens and credentials beyond U+FFFF; lone surrogat
     ...ascii('"}'),
   ]);
   const credentials = { clientId: `c${FIRST}`, clientSecret: `s${GRIN}` };
-  assert.bytesEqual(encodeIntrospectionRequest(token, credentials), expected);
+  // Only a verdict on failure: the body holds a token and a client secret.
+  assert.ok(sameBytes(encodeIntrospectionRequest(token, credentials), expected), "request bytes with astral credentials");
   const out = new Uint8Array(expected.length + 2);
   assert.equal(writeIntrospectionRequest(out, token, { ...credentials, offset: 1 }), expected.length + 1);
-  assert.bytesEqual(out.subarray(1, expected.length + 1), expected);
+  assert.ok(sameBytes(out.subarray(1, expected.length + 1), expected), "request bytes written at an offset");
   // A token whose pair was concatenated apart: the same text (as raw UTF-8 or as an escaped pair).
   for (const body of [encodeIntrospectionRequest(`t${SPLIT}`), out.subarray(0, writeIntrospectionRequest(out, `t${SPLIT}`))])
     assert.secretEqual(JSON.parse(utf8Decode(body)), { token: `t${GRIN}` });

@@ -114,19 +114,20 @@ export function decisionJson(allowed: boolean, reason: string, fromCache: boolea
   return `{"allowed":${allowed},"reason":"${reason}","fromCache":${fromCache}${state === undefined ? "" : `,"state":"${state}"`}}`;
 }
 
-const REASONS: readonly DecisionReason[] = [
-  "ok",
-  "inactive",
-  "expired",
-  "scope",
-  "issuer",
-  "audience",
-  "subject",
-  "idp_unavailable",
-  "idp_error",
-  "rate_limited",
-  "malformed",
-];
+/** Each reason's place in the answer table; a Record, so the compiler keeps it complete. */
+const REASON_INDEX: Readonly<Record<DecisionReason, number>> = Object.freeze({
+  ok: 0,
+  inactive: 1,
+  expired: 2,
+  scope: 3,
+  issuer: 4,
+  audience: 5,
+  subject: 6,
+  idp_unavailable: 7,
+  idp_error: 8,
+  rate_limited: 9,
+  malformed: 10,
+});
 
 /**
  * Every answer a command can get, encoded once when first needed: a command is answered from this table,
@@ -137,7 +138,7 @@ class DecisionAnswers {
   readonly #answers: (ServerAnswer | undefined)[] = [];
 
   get(allowed: boolean, reason: DecisionReason, fromCache: boolean, state: RelayState | undefined): ServerAnswer {
-    const r = REASONS.indexOf(reason);
+    const r = REASON_INDEX[reason] ?? -1;
     const cache = fromCache ? 1 : 0;
     const k = allowed ? (reason === "ok" ? cache * 2 + (state === "off" ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
     if (k < 0 || (allowed && state === undefined))

@@ -23,6 +23,15 @@ export const nodeTimers: Timers = {
   },
 };
 
+/** nodeTimers whose timers do not keep the process alive (a server's housekeeping: its socket does). */
+export const nodeUnrefTimers: Timers = {
+  schedule(delayMs: number, callback: () => void): TimerHandle {
+    const t = setTimeout(callback, Math.max(0, delayMs));
+    t.unref();
+    return { cancel: () => clearTimeout(t) };
+  },
+};
+
 /** Everything a CoapClient needs on Node. */
 export function nodePorts(): { clock: MonotonicClock; wall: WallClock; random: RandomSource; timers: Timers } {
   return { clock: nodeMonotonicClock, wall: nodeWallClock, random: nodeRandom, timers: nodeTimers };

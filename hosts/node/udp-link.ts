@@ -22,10 +22,10 @@ export interface UdpLinkOptions {
   /** Local port to bind (default 0: an ephemeral one); a server's well-known port. */
   readonly port?: number;
   readonly maxDatagramSize?: number;
-  /** close() waits for the datagrams already sent to leave (a DTLS client's close_notify); otherwise closing
-   * cancels the sends still pending. */
   /** An IPv6 socket that also takes IPv4 peers (as `::ffff:a.b.c.d`): a server bound to `::`. */
   readonly dualStack?: boolean;
+  /** close() waits for the datagrams already sent to leave (a DTLS client's close_notify); otherwise closing
+   * cancels the sends still pending. */
   readonly lingerOnClose?: boolean;
 }
 

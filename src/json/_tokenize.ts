@@ -126,18 +126,25 @@ const LITERAL_NULL = [0x6e, 0x75, 0x6c, 0x6c];
 const NONE = 0x7fffffff;
 /** In text mode: the first backslash, tab, line feed or carriage return at or after the last search. */
 let special = -1;
+/**
+ * The next of each of those characters, searched again only once passed (NONE when absent): a pretty-printed
+ * answer passes a line feed at every member, and searching all four from there each time was quadratic.
+ */
+let nextBackslash = -1;
+let nextLf = -1;
+let nextCr = -1;
+let nextTab = -1;
+
+function found(i: number): number {
+  return i < 0 ? NONE : i;
+}
 
 function nextSpecial(text: string, from: number): number {
-  let at = NONE;
-  let i = indexOf.call(text, "\\", from);
-  if (i >= 0) at = i;
-  i = indexOf.call(text, "\n", from);
-  if (i >= 0 && i < at) at = i;
-  i = indexOf.call(text, "\r", from);
-  if (i >= 0 && i < at) at = i;
-  i = indexOf.call(text, "\t", from);
-  if (i >= 0 && i < at) at = i;
-  return at;
+  if (nextBackslash < from) nextBackslash = found(indexOf.call(text, "\\", from));
+  if (nextLf < from) nextLf = found(indexOf.call(text, "\n", from));
+  if (nextCr < from) nextCr = found(indexOf.call(text, "\r", from));
+  if (nextTab < from) nextTab = found(indexOf.call(text, "\t", from));
+  return Math.min(nextBackslash, nextLf, nextCr, nextTab);
 }
 
 /*
@@ -164,7 +171,7 @@ function literalEnd(
  * input as plain text (see above), or undefined.
  */
 export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, maxDepth: number, text?: string): number {
-  special = -1;
+  special = nextBackslash = nextLf = nextCr = nextTab = -1;
   const len = input.length;
   let pos = 0;
   let count = 0;

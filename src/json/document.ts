@@ -229,12 +229,7 @@ export class JsonDocument {
     const t = this.#t;
     const b = i * FIELDS;
     const type = t[b + F_TYPE]!;
-    if ((type & TYPE_MASK) !== T_STRING) return false;
-    const start = t[b + F_START]!;
-    const end = t[b + F_END]!;
-    const text = this.#text;
-    if (text !== undefined && (type & ESCAPED) === 0) return lastIndexOf.call(s, "") === end - start && startsWith.call(text, s, start);
-    return contentEquals(this.#input, start, end, s, true);
+    return (type & TYPE_MASK) === T_STRING && this.#equals(type, t[b + F_START]!, t[b + F_END]!, s);
   }
 
   /** True when string token `i`, a space-separated list, contains `word` (no allocation). */

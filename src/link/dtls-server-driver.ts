@@ -27,8 +27,8 @@ import type { DatagramLink, Endpoint, MonotonicClock, Timers } from "../ports.js
 import { utf8Decode } from "../utf8.js";
 import { isIdpgateError, type IdpgateError } from "../errors.js";
 import { DeadlineTimer } from "./deadline-timer.js";
+import { DtlsError } from "./dtls-error.js";
 import { LinkReceivers } from "./link-receivers.js";
-import { DtlsServerError } from "./errors.js";
 import { RefusalTally, REFUSAL_LOG_INTERVAL_MS } from "./refusal-tally.js";
 import { endpointOfKey, peerKey, type DtlsServerEvent, type DtlsServerSessions, type DtlsServerTable } from "./dtls-server-sessions.js";
 
@@ -149,7 +149,7 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
     if (this.#closed) return;
     const key = peerKey(to);
     if (this.#peers.get(key)?.connected !== true) {
-      this.fail(new DtlsServerError("dtls.closed", "no DTLS session with this peer"), to);
+      this.fail(new DtlsError("dtls.closed", "caller", "no DTLS session with this peer"), to);
       return;
     }
     try {
@@ -300,8 +300,8 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
     this.#peers.delete(key);
     const now = this.#clock.now();
     let reason = error;
-    if (why === "evicted") reason = new DtlsServerError("dtls.session_limit", "replaced by a newer peer (least recently heard)");
-    else if (why === "expired") reason = new DtlsServerError("dtls.idle_timeout", "silent for the idle timeout");
+    if (why === "evicted") reason = new DtlsError("dtls.session_limit", "environment", "replaced by a newer peer (least recently heard)");
+    else if (why === "expired") reason = new DtlsError("dtls.idle_timeout", "environment", "silent for the idle timeout");
     else if (why === undefined && error !== undefined && error.code !== "dtls.peer_closed") this.#tally.count("failed", now, error.code);
     this.#closeReceiver(endpointOfKey(key), reason);
   }

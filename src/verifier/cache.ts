@@ -19,7 +19,7 @@
  *                                 requirement; 0: nothing known (passedBy[0] is a sentinel)
  *   claims  Array(n)              the IntrospectionClaims of entry i (undefined: row free)    1 slot
  *
- * (Int32Array instead of Int16Array above 16,383 entries.) `index` and `words` are views of one
+ * (Int32Array instead of Int16Array above 8,192 entries: the index has the next power of two above 2 x entries slots.) `index` and `words` are views of one
  * ArrayBuffer, `table` (the index first), which a native probe reads (TokenDigest.digestFind,
  * token_digest_find in modules/digest). So an entry costs at most 45 chunk bytes and one slot: at most
  * 61 bytes on a device (16-byte slots), 77 on the 64-bit XS test host, plus its claims; the memo's

@@ -18,7 +18,7 @@ export {
 export { decide, MutableDecision, Requirement, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 export { SipHashTokenDigest, type TokenDigest } from "./digest.js";
 export { SipHash128 } from "./siphash.js";
-export { TokenCache, digestKey, PASSED_SLOTS } from "./cache.js";
+export { TokenCache, digestKey } from "./cache.js";
 export { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
 export type { VerifierStats } from "./stats.js";
 export {

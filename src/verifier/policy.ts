@@ -111,14 +111,19 @@ export class Requirement implements Requirements {
 
   /** A new Requirement: this one with every key `over` sets replacing this one's (as TokenVerifier merges). */
   with(over: Requirements): Requirement {
-    return new Requirement({
-      scope: over.scope ?? this.scope,
-      issuer: over.issuer ?? this.issuer,
-      audience: over.audience ?? this.audience,
-      subjects: over.subjects ?? this.subjects,
-      callerKey: over.callerKey ?? this.callerKey,
-    });
+    return new Requirement(overlay(this, over));
   }
+}
+
+/** `over` replacing `base` key by key where it sets one (TokenVerifier's merge of a call's requirements). */
+export function overlay(base: Requirements, over: Requirements): Requirements {
+  return {
+    scope: over.scope ?? base.scope,
+    issuer: over.issuer ?? base.issuer,
+    audience: over.audience ?? base.audience,
+    subjects: over.subjects ?? base.subjects,
+    callerKey: over.callerKey ?? base.callerKey,
+  };
 }
 
 function frozenCopy(v: string | readonly string[] | undefined): string | readonly string[] | undefined {

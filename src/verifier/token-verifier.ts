@@ -24,7 +24,7 @@ import {
 } from "../idp/connection.js";
 import type { MonotonicClock, RandomSource, Timers, WallClock } from "../ports.js";
 import type { TokenDigest } from "./digest.js";
-import { MutableDecision, Requirement, type Decision, type Requirements } from "./policy.js";
+import { MutableDecision, overlay, Requirement, type Decision, type Requirements } from "./policy.js";
 import type { VerifierStats } from "./stats.js";
 import { Verifier, type VerifierOptions } from "./verifier.js";
 
@@ -85,17 +85,6 @@ function defaultRequirements(o: TokenVerifierOptions): Requirement {
   return new Requirement({ scope: o.scope, issuer: o.issuer, audience: o.audience, subjects: o.subject });
 }
 
-/** `over` replacing `base` key by key where it sets one, as a plain object (checked in full, never remembered). */
-function merged(base: Requirement, over: Requirements): Requirements {
-  return {
-    scope: over.scope ?? base.scope,
-    issuer: over.issuer ?? base.issuer,
-    audience: over.audience ?? base.audience,
-    subjects: over.subjects ?? base.subjects,
-    callerKey: over.callerKey ?? base.callerKey,
-  };
-}
-
 export class TokenVerifier {
   readonly #connection: IntrospectionConnection;
   readonly #verifier: Verifier;
@@ -147,7 +136,7 @@ export class TokenVerifier {
    */
   #requirementsOf(requirements: Requirements | undefined): Requirements {
     if (requirements === undefined) return this.#defaults;
-    if (!(requirements instanceof Requirement)) return merged(this.#defaults, requirements);
+    if (!(requirements instanceof Requirement)) return overlay(this.#defaults, requirements);
     if (!this.#hasDefaults) return requirements;
     if (requirements !== this.#lastOwn) {
       this.#lastMerged = this.#defaults.with(requirements);

@@ -1,7 +1,7 @@
 /**
  * The security suite of the cache-hit path (compiled requirements and the cache's memo of static checks),
  * declared for one TokenDigest: test/verifier/requirement.test.ts runs it with SipHash (Node and XS),
- * test/verifier/native-digest.xs.test.ts with NativeTokenDigest (the fused digest-and-probe call).
+ * test/verifier/native-probe.xs.test.ts with NativeTokenDigest (the fused digest-and-probe call).
  *
  * What must hold: a memo never carries a decision across tokens, rows, claims or requirements; a plain
  * object is checked in full on every call (mutating it changes the next decision); the time checks (active,
@@ -12,7 +12,6 @@ import type { ClaimFields } from "../../src/idp/index.js";
 import {
   decide,
   MutableDecision,
-  PASSED_SLOTS,
   Requirement,
   Verifier,
   type Decision,
@@ -20,6 +19,7 @@ import {
   type TokenDigest,
   type VerifierOptions,
 } from "../../src/verifier/index.js";
+import { PASSED_SLOTS } from "../../src/verifier/cache.js";
 import { ACTIVE, EPOCH, FakeIdp, FakeWall } from "./fakes.fixture.js";
 
 /** The fields a decision reports, fromCache left out (it tells a hit from a cold decision). */

@@ -1,5 +1,5 @@
 // Compiled requirements and the cache's memo of static checks, with the default SipHash digest (Node and
-// XS); the same suite runs with the native digest in native-digest.xs.test.ts. See memo.fixture.ts.
+// XS); the same suite runs with the native digest in native-probe.xs.test.ts. See memo.fixture.ts.
 import { assert, test } from "../harness/index.js";
 import { Requirement, SipHashTokenDigest } from "../../src/verifier/index.js";
 import { declareMemoTests } from "./memo.fixture.js";

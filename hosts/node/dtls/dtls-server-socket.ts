@@ -12,7 +12,7 @@
  * ```
  */
 import { DtlsServerDriver } from "../../../src/link/dtls-server-driver.js";
-import { nodeMonotonicClock, nodeTimers } from "../ports.js";
+import { nodeMonotonicClock, nodeUnrefTimers } from "../ports.js";
 import { UdpLink } from "../udp-link.js";
 import { DtlsServer } from "./server.js";
 import type { DtlsOptions } from "./options.js";
@@ -38,7 +38,7 @@ export class DtlsServerSocket extends DtlsServerDriver {
       // The table bound, eviction and idle expiry are the driver's: the C core only holds the sessions.
       open: (table) => new DtlsServer({ ...options, maxSessions: table.maxSessions, idleTimeoutMs: 0, evictLeastRecent: false }),
       clock: nodeMonotonicClock,
-      timers: nodeTimers,
+      timers: nodeUnrefTimers,
       ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
       ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.log === undefined ? {} : { log: options.log }),

@@ -4,19 +4,9 @@
  * answering with `Provider`. Only the answers are here: the driver owns the pump.
  */
 import { CoapServerDriver, type ServerRequest } from "../../../src/coap/index.js";
-import type { TimerHandle, Timers } from "../../../src/ports.js";
-import { nodeMonotonicClock } from "../ports.js";
+import { nodeMonotonicClock, nodeUnrefTimers } from "../ports.js";
 import type { Provider } from "./provider.js";
 import type { ServerTransport } from "../server-transport.js";
-
-/** The driver's deadline (state expiry) must not keep a process alive that has nothing else to do. */
-const unrefTimers: Timers = {
-  schedule(delayMs: number, callback: () => void): TimerHandle {
-    const t = setTimeout(callback, Math.max(0, delayMs));
-    t.unref();
-    return { cancel: () => clearTimeout(t) };
-  },
-};
 
 export class IdpServer {
   readonly #server: CoapServerDriver;
@@ -30,7 +20,7 @@ export class IdpServer {
     this.#server = new CoapServerDriver({
       link: transport,
       clock: nodeMonotonicClock,
-      timers: unrefTimers,
+      timers: nodeUnrefTimers,
       handler: (req) => this.#handle(req),
     });
   }

@@ -341,24 +341,21 @@ static napi_value _s_read(napi_env env, napi_callback_info info) { return _pop(e
 static napi_value _s_write(napi_env env, napi_callback_info info) { return _bytes_now(env, info, dtls_session_write, "write(bytes, now)"); }
 static napi_value _s_close(napi_env env, napi_callback_info info) { return _at_now(env, info, dtls_session_close, "close(now)"); }
 
-/* pollEvent() -> the core's next event kind (dtls_session_poll_event): 0 none, 2 connected, 3 data, 4 closed. */
-static napi_value _s_poll_event(napi_env env, napi_callback_info info)
+/* A session call returning a small integer, as a JS number. */
+static napi_value _int32_of(napi_env env, napi_callback_info info, int (*fn)(dtls_session *))
 {
     size_t argc = 0; napi_value r;
     dtls_session *s = _this_session(env, info, &argc, NULL);
     if (!s) return NULL;
-    CALL(env, napi_create_int32(env, (int32_t)dtls_session_poll_event(s), &r));
+    CALL(env, napi_create_int32(env, (int32_t)fn(s), &r));
     return r;
 }
 
-static napi_value _s_state(napi_env env, napi_callback_info info)
-{
-    size_t argc = 0; napi_value r;
-    dtls_session *s = _this_session(env, info, &argc, NULL);
-    if (!s) return NULL;
-    CALL(env, napi_create_int32(env, (int32_t)dtls_session_state(s), &r));
-    return r;
-}
+static int _state_of(dtls_session *s) { return (int)dtls_session_state(s); }
+
+/* pollEvent() -> the core's next event kind (dtls_session_poll_event): 0 none, 2 connected, 3 data, 4 closed. */
+static napi_value _s_poll_event(napi_env env, napi_callback_info info) { return _int32_of(env, info, dtls_session_poll_event); }
+static napi_value _s_state(napi_env env, napi_callback_info info) { return _int32_of(env, info, _state_of); }
 
 static napi_value _s_error(napi_env env, napi_callback_info info)
 {
