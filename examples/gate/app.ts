@@ -28,6 +28,8 @@ const MAX_COMMAND_BYTES = 512;
 const COMMAND_MAX_DEPTH = 4;
 /** Tokens of a command: the object, two members, and room for a few extra (ignored) ones. */
 const COMMAND_MAX_TOKENS = 24;
+/** Byte mode: a command is read in place, the parse builds no text of it (issue 13: nothing per datagram). */
+const COMMAND_PARSE = { maxBytes: MAX_COMMAND_BYTES, maxDepth: COMMAND_MAX_DEPTH, text: false } as const;
 
 const CHANGED = makeCode(2, 4);
 const CONTENT = makeCode(2, 5);
@@ -45,11 +47,29 @@ const PUT = 3;
 
 export type RelayState = "on" | "off";
 
+// The strings a command's path uses, evaluated once: a string literal in a function is copied into a new
+// chunk each time it is evaluated on an XS without preloading (the test host, the simulator's unpreloaded
+// modules), 24 bytes a literal (issue 13: nothing allocated per datagram).
+const ON: RelayState = "on";
+const OFF: RelayState = "off";
+const OK: DecisionReason = "ok";
+const TOKEN_MEMBER = "token";
+const STATE_MEMBER = "state";
+const RELAY_PATH = "relay";
+const STATS_PATH = "stats";
+const RELAY_ON_LINE = "gate: relay on";
+const RELAY_OFF_LINE = "gate: relay off";
+
 /** What the gate needs of a verifier (src/verifier `Verifier`, TokenVerifier). */
 export interface GateVerifier {
   verify(token: string, requirements: Requirements): Promise<Decision>;
   /** A cache hit decided at once into `out` (true), or false: then `verify`. Optional: without it every command awaits. */
   verifyCached?(token: string, requirements: Requirements, out: MutableDecision): boolean;
+  /**
+   * `verifyCached` of the token whose UTF-8 is `bytes[start, end)`, read in place (no string made): true when
+   * decided; false for anything it does not decide (then the string path). Optional.
+   */
+  verifyCachedBytes?(bytes: Uint8Array, start: number, end: number, requirements: Requirements, out: MutableDecision): boolean;
 }
 
 /** What a verifier that threw (a bug: verifiers fail closed with a decision) is answered with: deny. */
@@ -140,7 +160,7 @@ class DecisionAnswers {
   get(allowed: boolean, reason: DecisionReason, fromCache: boolean, state: RelayState | undefined): ServerAnswer {
     const r = REASON_INDEX[reason] ?? -1;
     const cache = fromCache ? 1 : 0;
-    const k = allowed ? (reason === "ok" ? cache * 2 + (state === "off" ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
+    const k = allowed ? (reason === OK ? cache * 2 + (state === OFF ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
     if (k < 0 || (allowed && state === undefined))
       return jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state)); // not kept
     let a = this.#answers[k];
@@ -161,7 +181,10 @@ const NOT_FOUND_ANSWER: ServerAnswer = { code: NOT_FOUND };
 
 /** A command as read: one object, filled command after command. */
 class Command {
-  token = "";
+  /** The token's string token in the command document (its value is read only when needed). */
+  token = -1;
+  /** The token as a string, made only when the cache did not decide in place (a miss copies it into its continuation). */
+  text = "";
   state: RelayState = "off";
 }
 
@@ -174,14 +197,14 @@ class Command {
 function parseCommand(doc: JsonDocument, payload: Uint8Array, out: Command): boolean {
   if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return false;
   try {
-    doc.parse(payload, { maxBytes: MAX_COMMAND_BYTES, maxDepth: COMMAND_MAX_DEPTH });
+    doc.parse(payload, COMMAND_PARSE);
     if (doc.type(0) !== T_OBJECT) return false;
-    const t = doc.member(0, "token");
-    const s = doc.member(0, "state");
+    const t = doc.member(0, TOKEN_MEMBER);
+    const s = doc.member(0, STATE_MEMBER);
     if (t < 0 || s < 0 || doc.type(t) !== T_STRING || doc.type(s) !== T_STRING) return false;
-    const state = doc.stringEquals(s, "on") ? "on" : doc.stringEquals(s, "off") ? "off" : undefined;
+    const state = doc.stringEquals(s, ON) ? ON : doc.stringEquals(s, OFF) ? OFF : undefined;
     if (state === undefined) return false;
-    out.token = doc.string(t);
+    out.token = t;
     out.state = state;
     return true;
   } catch (error) {
@@ -253,11 +276,11 @@ export class Gate {
   }
 
   #route(req: ServerRequest): void {
-    if (req.path === "relay") {
+    if (req.path === RELAY_PATH) {
       if (req.method === GET) this.#server.respond(req, this.#stateAnswers[this.#state]);
       else if (req.method === POST || req.method === PUT) this.#take(req);
       else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
-    } else if (req.path === "stats" && this.#o.stats !== undefined) {
+    } else if (req.path === STATS_PATH && this.#o.stats !== undefined) {
       if (req.method === GET) this.#server.respond(req, jsonAnswer(CONTENT, this.#o.stats()));
       else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
     } else this.#server.respond(req, NOT_FOUND_ANSWER);
@@ -285,17 +308,35 @@ export class Gate {
       if (this.#logCommands) this.#o.log!(`gate: ${req.peer.address}:${req.peer.port} bad command -> 4.00`);
       return;
     }
-    const verifier = this.#o.verifier;
     // A hit makes no introspection, which is all the caller key limits: it gets the compiled requirements.
-    if (verifier.verifyCached?.(command.token, this.#requirements, this.#hit) === true) {
+    if (this.#cached(command)) {
       this.#decided(req, command.state, this.#hit);
       return;
     }
     const state = command.state; // the command object is reused by the next datagram
-    verifier.verify(command.token, this.#callerRequirements(req.peer)).then(
+    this.#o.verifier.verify(command.text, this.#callerRequirements(req.peer)).then(
       (d) => this.#decided(req, state, d),
       () => this.#decided(req, state, INTERNAL_DENIAL),
     );
+  }
+
+  /**
+   * A cache hit decided into #hit (true), or false with `command.text` set to the token (then `verify`). An
+   * unescaped token is tried in place first: a hit then makes no string of it (issue 13). Its own frame, off
+   * the answer's path: #take's stays small (a hit answers on a device's 512-slot stack, below the serve job).
+   */
+  #cached(command: Command): boolean {
+    const verifier = this.#o.verifier;
+    const doc = this.#commandDoc;
+    const t = command.token;
+    if (
+      verifier.verifyCachedBytes !== undefined &&
+      !doc.escaped(t) &&
+      verifier.verifyCachedBytes(doc.input, doc.start(t), doc.end(t), this.#requirements, this.#hit)
+    )
+      return true;
+    command.text = doc.string(t); // now, before the next datagram reuses the document
+    return verifier.verifyCached?.(command.text, this.#requirements, this.#hit) === true;
   }
 
   /** Answers a command with its decision (read at once: a hit's decision is reused by the next command). */
@@ -304,7 +345,7 @@ export class Gate {
     this.commands++;
     if (d.allowed) {
       this.allowed++;
-      if (this.#state !== state && this.#o.log !== undefined) this.#o.log(state === "on" ? "gate: relay on" : "gate: relay off"); // constants: no string built
+      if (this.#state !== state && this.#o.log !== undefined) this.#o.log(state === ON ? RELAY_ON_LINE : RELAY_OFF_LINE); // constants: no string built
       this.#state = state;
       this.#server.respond(req, this.#answers.get(true, d.reason, d.fromCache, state));
     } else {

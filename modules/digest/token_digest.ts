@@ -26,12 +26,22 @@ export class NativeTokenDigest extends Native("xs_token_digest_destructor") impl
    * no JS frame in between (a wrapper method cost ~40 computrons a hit).
    */
   readonly digestFind: (token: string, out: Uint32Array, table: ArrayBuffer, mask: number) => number;
+  /** digestFind of the token whose UTF-8 is bytes[start, end) (printable ASCII only, else -2): no string made. */
+  readonly digestFindBytes: (bytes: Uint8Array, start: number, end: number, out: Uint32Array, table: ArrayBuffer, mask: number) => number;
 
   /** Draws the key; throws an IdpgateError `digest.entropy` when the host has no entropy source. */
   constructor() {
     super();
     // Looked up here, at run time (preloaded modules hold no state).
     this.digestFind = native("xs_token_digest_find") as (token: string, out: Uint32Array, table: ArrayBuffer, mask: number) => number;
+    this.digestFindBytes = native("xs_token_digest_find_bytes") as (
+      bytes: Uint8Array,
+      start: number,
+      end: number,
+      out: Uint32Array,
+      table: ArrayBuffer,
+      mask: number,
+    ) => number;
     try {
       native("xs_token_digest_init").call(this);
     } catch (e) {

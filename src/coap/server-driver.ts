@@ -56,6 +56,12 @@ export class CoapServerDriver {
   readonly #send: (bytes: Uint8Array, to: Endpoint) => void;
   /** Bound once: the job that serves queued requests. */
   readonly #serveJob: () => void;
+  /**
+   * Resolved once: each wake-up queues its job with `#ready.then` (one reaction, ~40 slots on XS) instead of
+   * `Promise.resolve().then` (a promise more: ~65 slots). Made here, not at module evaluation (a preloaded
+   * module's objects are frozen in ROM on a device).
+   */
+  readonly #ready: Promise<void> = Promise.resolve();
   #serving = false;
   #closed = false;
 
@@ -110,7 +116,7 @@ export class CoapServerDriver {
     this.#engine.handleDatagram(data, from, this.#clock.now());
     if (!this.#serving) {
       this.#serving = true;
-      void Promise.resolve().then(this.#serveJob);
+      void this.#ready.then(this.#serveJob);
     }
     this.#flush();
   }
@@ -129,7 +135,7 @@ export class CoapServerDriver {
     }
     if (i >= this.#perWake) {
       this.#serving = true; // more may wait: another job, so other work runs in between
-      void Promise.resolve().then(this.#serveJob);
+      void this.#ready.then(this.#serveJob);
     }
     this.#flush();
   }

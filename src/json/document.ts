@@ -51,6 +51,12 @@ export interface JsonParseOptions {
   readonly maxDepth?: number;
   /** Largest accepted input in bytes (default JSON_MAX_INPUT_BYTES). */
   readonly maxBytes?: number;
+  /**
+   * Whether to build the input's plain text (see plainText in _text.ts) for indexOf and slicing: default
+   * true. False: byte mode, nothing allocated by the parse (for small inputs read in place, like the
+   * gate's commands, where the text costs more than it saves).
+   */
+  readonly text?: boolean;
 }
 
 const EMPTY = 0;
@@ -81,7 +87,7 @@ export class JsonDocument {
     const maxBytes = options?.maxBytes ?? JSON_MAX_INPUT_BYTES;
     if (input.length > maxBytes)
       throw new JsonError("json.too_large", maxBytes, `input of ${input.length} bytes is above the limit of ${maxBytes}`);
-    const text = plainText(input);
+    const text = options?.text === false ? undefined : plainText(input);
     const count = tokenize(input, this.#t, this.capacity, options?.maxDepth ?? JSON_MAX_DEPTH, text);
     this.#input = input;
     this.#text = text;
@@ -195,6 +201,11 @@ export class JsonDocument {
       for (pending = 1; pending > 0; k++) pending += (t[k * FIELDS + F_TYPE]! >> SIZE_SHIFT) - 1;
     }
     return others;
+  }
+
+  /** True for a string token holding an escape: its bytes [start, end) are not its value's UTF-8. */
+  escaped(i: number): boolean {
+    return (this.#field(i, F_TYPE) & ESCAPED) !== 0;
   }
 
   /** True for a string token. */

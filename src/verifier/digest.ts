@@ -16,6 +16,17 @@ export interface TokenDigest {
    * `digest` followed by TokenCache's own search answers; it only reads the table.
    */
   digestFind?(token: string, out: Uint32Array, table: ArrayBuffer, mask: number): number;
+  /**
+   * Optional: `digest` of the token whose UTF-8 is `bytes[start, end)`, without a string of it, for a token of
+   * printable ASCII (0x21..0x7e) only: true when written; false, with `out` unspecified, for any other byte
+   * (the caller then takes the string path). Must give exactly what `digest` gives for the same token.
+   */
+  digestBytes?(bytes: Uint8Array, start: number, end: number, out: Uint32Array): boolean;
+  /**
+   * Optional, for a native digest: `digestBytes`, then `digestFind`'s table search in the same call: the
+   * row, -1 when absent, -2 (nothing digested) for a byte that is not printable ASCII.
+   */
+  digestFindBytes?(bytes: Uint8Array, start: number, end: number, out: Uint32Array, table: ArrayBuffer, mask: number): number;
 }
 
 export class SipHashTokenDigest implements TokenDigest {
@@ -29,5 +40,11 @@ export class SipHashTokenDigest implements TokenDigest {
 
   digest(token: string, out: Uint32Array): void {
     this.#hash.updateString(token).finish(out);
+  }
+
+  digestBytes(bytes: Uint8Array, start: number, end: number, out: Uint32Array): boolean {
+    if (!this.#hash.updateAscii(bytes, start, end)) return false;
+    this.#hash.finish(out);
+    return true;
   }
 }

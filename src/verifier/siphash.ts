@@ -59,6 +59,33 @@ export class SipHash128 {
   }
 
   /**
+   * Feeds `bytes[start, end)` when every one is printable ASCII (0x21..0x7e): the same input as
+   * `updateString` of their text. Otherwise false, and the state is reset (nothing fed).
+   */
+  updateAscii(bytes: Uint8Array, start: number, end: number): boolean {
+    if (!(start >= 0 && start <= end && end <= bytes.length)) throw new RangeError("range outside the bytes");
+    for (let i = start; i < end; i++) {
+      const b = bytes[i]!;
+      if (b < 0x21 || b > 0x7e) {
+        this.reset();
+        return false;
+      }
+    }
+    let i = start;
+    if ((this.#length & 7) === 0)
+      for (; end - i >= 8; i += 8) {
+        this.#rounds(
+          2,
+          bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24),
+          bytes[i + 4]! | (bytes[i + 5]! << 8) | (bytes[i + 6]! << 16) | (bytes[i + 7]! << 24),
+        );
+        this.#length += 8;
+      }
+    for (; i < end; i++) this.#byte(bytes[i]!);
+    return true;
+  }
+
+  /**
    * Feeds the UTF-8 encoding of `s` without building it. Characters are read with `charCodeAt.call`
    * until it gives NaN (the end): no method call or `length` on the primitive string, so nothing is
    * allocated on XS.

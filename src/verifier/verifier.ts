@@ -86,6 +86,8 @@ export class Verifier {
   readonly #digest: TokenDigest;
   /** Whether the digest has digestFind (digest and probe in one native call). */
   readonly #fused: boolean;
+  /** Whether the digest has digestFindBytes (verifyCachedBytes in one native call). */
+  readonly #fusedBytes: boolean;
   readonly #d = new Uint32Array(4);
   readonly #cache: TokenCache;
   readonly #flights = new Map<number, Flight>();
@@ -108,6 +110,7 @@ export class Verifier {
     else if (options.random !== undefined) this.#digest = new SipHashTokenDigest(options.random);
     else throw new ArgumentError("verifier.bad_option", "a RandomSource or a TokenDigest is required");
     this.#fused = typeof this.#digest.digestFind === "function";
+    this.#fusedBytes = typeof this.#digest.digestFindBytes === "function";
     this.#cache = new TokenCache(positive(options.cacheEntries ?? VERIFIER_CACHE_ENTRIES, "cacheEntries"));
     this.#maxTtl = positive(options.maxTtlMs ?? VERIFIER_MAX_TTL_MS, "maxTtlMs");
     this.#fraction = options.ttlFraction ?? VERIFIER_TTL_FRACTION;
@@ -144,6 +147,36 @@ export class Verifier {
       i = cache.find(this.#d);
       if (i < 0) return false;
     }
+    return this.#decideEntry(i, requirements, out);
+  }
+
+  /**
+   * `verifyCached` of the token whose UTF-8 is `bytes[start, end)`, without a string of it (the gate reads a
+   * command's token in place: issue 13). Decides only a fresh hit of a printable-ASCII token; false otherwise
+   * (a miss, another byte, a length out of bounds, a digest without `digestBytes`): then take the string path,
+   * `verifyCached` or `verify` with the decoded token, which decides everything else. The cache key is the
+   * string path's: the same token finds the same entry either way. Allocates nothing.
+   */
+  verifyCachedBytes(bytes: Uint8Array, start: number, end: number, requirements: Requirements, out: MutableDecision): boolean {
+    const cache = this.#cache;
+    const digest = this.#digest;
+    let i: number;
+    if (this.#fusedBytes) {
+      // As for digestFind: only a token that passed the length check was ever cached.
+      i = digest.digestFindBytes!(bytes, start, end, this.#d, cache.table, cache.mask);
+    } else {
+      // The native call checks the range itself.
+      if (!(start >= 0 && start <= end && end <= bytes.length)) throw new RangeError("range outside the bytes");
+      const n = end - start; // ASCII: bytes are characters
+      if (!(n > 0 && n <= this.#maxTokenLength) || digest.digestBytes?.(bytes, start, end, this.#d) !== true) return false;
+      i = cache.find(this.#d);
+    }
+    return i >= 0 && this.#decideEntry(i, requirements, out);
+  }
+
+  /** The decision of a cache hit on row `i` into `out` (true), or false when the entry is no longer fresh. */
+  #decideEntry(i: number, requirements: Requirements, out: MutableDecision): boolean {
+    const cache = this.#cache;
     if (i !== cache.head) cache.touch(i);
     const now = this.#clock.now();
     if (now >= cache.times[2 * i]!) {

@@ -4,26 +4,13 @@
 // 512-slot stack, where JSON.parse of ~230 nested arrays ended the process.
 import { test, assert, FakeClock } from "../harness/index.js";
 import { decodeMessage, utf8Decode, utf8Encode } from "../../src/coap/index.js";
-import { LinkReceivers } from "../../src/link/link-receivers.js";
-import type { DatagramLink, Endpoint } from "../../src/ports.js";
+import type { Endpoint } from "../../src/ports.js";
 import { MutableDecision, type Decision, type Requirements } from "../../src/verifier/index.js";
 import { Gate } from "../../examples/gate/app.js";
-import { NoTimers, relayCommand } from "./relay-command.fixture.js";
+import { MemoryLink, NoTimers, relayCommand } from "./relay-command.fixture.js";
 
 const PEER: Endpoint = { address: "192.0.2.7", port: 40001 };
 const GOOD = "good-token-0123456789";
-
-class MemoryLink extends LinkReceivers implements DatagramLink {
-  readonly maxDatagramSize = 1152;
-  readonly sent: Uint8Array[] = [];
-  send(datagram: Uint8Array): void {
-    this.sent.push(datagram.slice());
-  }
-  close(): void {}
-  receive(datagram: Uint8Array): void {
-    this.deliver(datagram, PEER);
-  }
-}
 
 class CountingVerifier {
   calls = 0;
@@ -45,7 +32,7 @@ async function settle(): Promise<void> {
 }
 
 function setup() {
-  const link = new MemoryLink();
+  const link = new MemoryLink(PEER);
   const verifier = new CountingVerifier();
   const gate = new Gate({ link, verifier, clock: new FakeClock(0), timers: new NoTimers(), scope: "relay.write" });
   return { link, verifier, gate };

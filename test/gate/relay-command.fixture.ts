@@ -1,6 +1,7 @@
 /** What the gate suites share: timers that never fire, and a POST /relay request as a CoAP datagram. */
 import { MessageType, Method, OptionNumber, encodeMessageToBytes, stringOption, uintOption } from "../../src/coap/index.js";
-import type { TimerHandle, Timers } from "../../src/ports.js";
+import { LinkReceivers } from "../../src/link/link-receivers.js";
+import type { DatagramLink, Endpoint, TimerHandle, Timers } from "../../src/ports.js";
 
 export class NoTimers implements Timers {
   schedule(): TimerHandle {
@@ -21,4 +22,20 @@ export function relayCommand(body: Uint8Array): Uint8Array {
     options: [stringOption(OptionNumber.URI_PATH, "relay"), uintOption(OptionNumber.CONTENT_FORMAT, 50)],
     payload: body,
   });
+}
+
+/** A link in memory: what the gate sends is copied into `sent`; `receive` delivers a datagram from `peer`. */
+export class MemoryLink extends LinkReceivers implements DatagramLink {
+  readonly maxDatagramSize = 1152;
+  readonly sent: Uint8Array[] = [];
+  constructor(readonly peer: Endpoint) {
+    super();
+  }
+  send(datagram: Uint8Array): void {
+    this.sent.push(datagram.slice());
+  }
+  close(): void {}
+  receive(datagram: Uint8Array): void {
+    this.deliver(datagram, this.peer);
+  }
 }

@@ -4,10 +4,12 @@
 // modules/digest/test, covers them.)
 import { assert, FakeClock, onNode, test } from "../harness/index.js";
 import { IntrospectionClaims } from "../../src/idp/index.js";
+import { utf8Encode } from "../../src/json/index.js";
 import { MutableDecision, Requirement, TokenCache, Verifier } from "../../src/verifier/index.js";
 import { ACTIVE, FakeIdp, PrngRandom } from "./fakes.fixture.js";
 import { assertHitsAllocateNothing } from "./hit-heap.fixture.js";
 import { declareMemoTests } from "./memo.fixture.js";
+import { declareBytesTests } from "./bytes.fixture.js";
 
 const same = (a: Uint32Array, b: Uint32Array): boolean => a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 
@@ -102,7 +104,26 @@ async function declareTests(): Promise<void> {
     assertHitsAllocateNothing({ gc, memory, resetPeaks }, () => verifier.verifyCached(token, compiled, decision) && decision.allowed, true);
   });
 
+  test("XS: 200 cache hits on a token read in place (verifyCachedBytes, digestFindBytes) allocate no slot and no chunk", async () => {
+    const token = "tok-" + "Qx7".repeat(30);
+    const command = utf8Encode(`{"token":"${token}","state":"on"}`);
+    const start = 10;
+    const end = start + token.length;
+    const verifier = new Verifier({ introspector: new FakeIdp(() => ACTIVE), clock: new FakeClock(0), digest: new NativeTokenDigest() });
+    const compiled = new Requirement({ scope: "relay.switch" });
+    const decision = new MutableDecision();
+    await Promise.resolve().then(() => verifier.verify(token, compiled));
+    for (let i = 0; i < 2; i++)
+      assert.ok(verifier.verifyCachedBytes(command, start, end, compiled, decision) && decision.allowed, "warm-up hit");
+    assertHitsAllocateNothing(
+      { gc, memory, resetPeaks },
+      () => verifier.verifyCachedBytes(command, start, end, compiled, decision) && decision.allowed,
+      true,
+    );
+  });
+
   declareMemoTests("native digest", () => new NativeTokenDigest());
+  declareBytesTests("native digest", () => new NativeTokenDigest());
 }
 
 // Declared from a promise job: the module body runs on the runner's import frames, near a 512-slot stack's end.

@@ -47,6 +47,29 @@ void xs_token_digest_init(xsMachine* the)
 	xsmcSetHostData(xsThis, td);
 }
 
+/* The digest `d` as four big-endian words into `w` and into the Uint32Array xsArg(out) (no allocation). */
+static void _set_words(xsMachine *the, const uint8_t d[TOKEN_DIGEST_BYTES], int out, uint32_t w[4])
+{
+	for (int i = 0; i < 4; i++) {
+		const uint8_t *p = d + 4 * i;
+		w[i] = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+		xsmcSetInteger(xsResult, (xsIntegerValue)w[i]); /* ToUint32 restores the unsigned word */
+		xsmcSetIndex(xsArg(out), i, xsResult);
+	}
+}
+
+/* xsResult := the row of `w` in the cache table xsArg(table) with `mask`, or -1; RangeError for a bad table. */
+static void _find_row(xsMachine *the, int table_arg, xsIntegerValue mask, const uint32_t w[4])
+{
+	void *table = NULL;
+	xsUnsignedValue bytes = 0;
+	xsmcGetBufferReadable(xsArg(table_arg), &table, &bytes);
+	int row = mask < 1 ? -2 : token_digest_find(table, bytes, (size_t)mask + 1, (size_t)mask + 1 > 0x7fff, w);
+	if (row < -1)
+		xsRangeError("not a cache table");
+	xsmcSetInteger(xsResult, row);
+}
+
 /* Checks this and the arguments, computes the digest of xsArg(0) into xsArg(1) (a Uint32Array) and `w`. */
 static void _digest(xsMachine *the, uint32_t w[4])
 {
@@ -65,12 +88,7 @@ static void _digest(xsMachine *the, uint32_t w[4])
 	int err = token_digest_compute(td, (const uint8_t *)s, strlen(s), d);
 	if (err < 0)
 		_throw(the, err);
-	for (int i = 0; i < 4; i++) {
-		const uint8_t *p = d + 4 * i;
-		w[i] = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-		xsmcSetInteger(xsResult, (xsIntegerValue)w[i]); /* ToUint32 restores the unsigned word */
-		xsmcSetIndex(xsArg(1), i, xsResult);
-	}
+	_set_words(the, d, 1, w);
 }
 
 /* digest(token: string, out: Uint32Array): out[0..3] := the 128-bit digest, big-endian words. */
@@ -92,14 +110,7 @@ void xs_token_digest_find(xsMachine* the)
 	_digest(the, w);
 	if (xsmcArgc < 4)
 		xsTypeError("table and mask required");
-	xsIntegerValue mask = xsmcToInteger(xsArg(3));
-	void *table = NULL;
-	xsUnsignedValue bytes = 0;
-	xsmcGetBufferReadable(xsArg(2), &table, &bytes);
-	int row = mask < 1 ? -2 : token_digest_find(table, bytes, (size_t)mask + 1, (size_t)mask + 1 > 0x7fff, w);
-	if (row < -1)
-		xsRangeError("not a cache table");
-	xsmcSetInteger(xsResult, row);
+	_find_row(the, 2, xsmcToInteger(xsArg(3)), w);
 }
 
 /* Wipes the key and frees now (the destructor would at collection); safe twice. */
@@ -110,4 +121,45 @@ void xs_token_digest_free(xsMachine* the)
 		xsmcSetHostData(xsThis, NULL);
 		token_digest_free(td);
 	}
+}
+
+/*
+ * digestFindBytes(bytes: Uint8Array, start, end, out, table: ArrayBuffer, mask): digestFind of the token
+ * whose UTF-8 is bytes[start, end), without a string of it (issue 13: a cache-hit command makes none). Only
+ * for printable ASCII (0x21..0x7e, what an access token is): any other byte answers -2 without digesting,
+ * and the caller takes the string path. The string digest hashes XS's internal bytes, which are the UTF-8
+ * for ASCII on every build (a CESU-8 build stores other characters differently), so the two keys agree.
+ * Nothing allocates between taking a buffer's address and its last use.
+ */
+void xs_token_digest_find_bytes(xsMachine* the)
+{
+	token_digest *td = xsmcGetHostDataValidate(xsThis, xs_token_digest_destructor);
+	if (td == NULL)
+		_throw(the, TOKEN_DIGEST_ERR_CLOSED);
+	if (xsmcArgc < 6)
+		xsTypeError("bytes, start, end, out, table and mask required");
+	if (xsmcTypeOf(xsArg(3)) != xsReferenceType)
+		xsTypeError("out must be a Uint32Array");
+	xsIntegerValue start = xsmcToInteger(xsArg(1));
+	xsIntegerValue end = xsmcToInteger(xsArg(2));
+	xsIntegerValue mask = xsmcToInteger(xsArg(5));
+	void *data = NULL;
+	xsUnsignedValue count = 0;
+	xsmcGetBufferReadable(xsArg(0), &data, &count);
+	if (start < 0 || end < start || (xsUnsignedValue)end > count)
+		xsRangeError("range outside the bytes");
+	const uint8_t *s = (const uint8_t *)data + start;
+	size_t n = (size_t)(end - start);
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e) {
+			xsmcSetInteger(xsResult, -2);
+			return;
+		}
+	uint8_t d[TOKEN_DIGEST_BYTES];
+	int err = token_digest_compute(td, s, n, d);
+	if (err < 0)
+		_throw(the, err);
+	uint32_t w[4];
+	_set_words(the, d, 3, w);
+	_find_row(the, 4, mask, w);
 }
