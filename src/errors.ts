@@ -22,7 +22,6 @@ export class IdpgateError extends Error {
 
   constructor(code: string, fault: Fault, message: string, options?: IdpgateErrorOptions) {
     super(message);
-    nameError(this, "IdpgateError");
     this.code = code;
     this.fault = fault;
     // Set by hand: XS and older engines ignore Error's options bag.
@@ -30,14 +29,16 @@ export class IdpgateError extends Error {
       Object.defineProperty(this, "cause", { value: options.cause, enumerable: false, writable: true, configurable: true });
   }
 }
+nameError(IdpgateError, "IdpgateError");
 
 /**
- * Gives an error its class's name. Defined, not assigned: on a device the preloaded Error.prototype is
- * frozen and assigning over its read-only `name` throws; and Moddable's release builds drop function
- * names, so `new.target.name` is undefined there (both seen in the simulator).
+ * Gives an error class its name, on its prototype: once per class, not per error (throwing on a peer's bad
+ * input then costs no extra frame, property or descriptor object). Defined, not assigned: on a device the
+ * preloaded Error.prototype is frozen and assigning over its read-only `name` throws; and Moddable's release
+ * builds drop function names, so `new.target.name` is undefined there (both seen in the simulator).
  */
-export function nameError(error: Error, name: string): void {
-  Object.defineProperty(error, "name", { value: name, writable: true, enumerable: false, configurable: true });
+export function nameError(errorClass: { readonly prototype: Error }, name: string): void {
+  Object.defineProperty(errorClass.prototype, "name", { value: name, writable: true, enumerable: false, configurable: true });
 }
 
 /** True for any idpgate error, optionally of one code or code family (`"coap."`). */
@@ -51,6 +52,6 @@ export function isIdpgateError(error: unknown, codeOrPrefix?: string): error is 
 export class ArgumentError extends IdpgateError {
   constructor(code: string, message: string) {
     super(code, "caller", message);
-    nameError(this, "ArgumentError");
   }
 }
+nameError(ArgumentError, "ArgumentError");

@@ -149,13 +149,21 @@ const REASON_INDEX: Readonly<Record<DecisionReason, number>> = Object.freeze({
   malformed: 10,
 });
 
+/** Answer kinds: allowed ("ok") as fromCache x state at 0..3; denied as reason x fromCache from 4 on. */
+const ANSWER_KINDS = 4 + Object.keys(REASON_INDEX).length * 2;
+
 /**
  * Every answer a command can get, encoded once when first needed: a command is answered from this table,
- * not by building and encoding its JSON each time. Allowed ("ok"): fromCache x state at 0..3; denied: reason
- * x fromCache from 4 on. The array grows only to the answers seen (a few: allowed from the cache, a denial).
+ * not by building and encoding its JSON each time. The table grows only to the answers seen (a few: allowed
+ * from the cache, a denial), in the order first seen: `#answers` is only ever pushed to, and `#at` maps an
+ * answer kind to its place. Writing answers at their kind's index instead would make the array sparse (kind
+ * 10 after kind 0), and XS's compacting collector misreads a sparse array whose chunk was over-allocated by
+ * an append: it sweeps the spare capacity as if it held values and crashes (docs/CONVENTIONS.md, "XS engine").
  */
-class DecisionAnswers {
-  readonly #answers: (ServerAnswer | undefined)[] = [];
+export class DecisionAnswers {
+  /** Answer kind -> 1 + its index in #answers; 0: not encoded yet. */
+  readonly #at = new Uint8Array(ANSWER_KINDS);
+  readonly #answers: ServerAnswer[] = [];
 
   get(allowed: boolean, reason: DecisionReason, fromCache: boolean, state: RelayState | undefined): ServerAnswer {
     const r = REASON_INDEX[reason] ?? -1;
@@ -163,12 +171,16 @@ class DecisionAnswers {
     const k = allowed ? (reason === OK ? cache * 2 + (state === OFF ? 1 : 0) : -1) : r < 0 ? -1 : 4 + r * 2 + cache;
     if (k < 0 || (allowed && state === undefined))
       return jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state)); // not kept
-    let a = this.#answers[k];
-    if (a === undefined) {
-      a = jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state));
-      this.#answers[k] = a;
-    }
+    const at = this.#at[k]!;
+    if (at > 0) return this.#answers[at - 1]!;
+    const a = jsonAnswer(codeForReason(reason), decisionJson(allowed, reason, fromCache, state));
+    this.#at[k] = this.#answers.push(a);
     return a;
+  }
+
+  /** How many answers are kept (tests). */
+  get size(): number {
+    return this.#answers.length;
   }
 }
 

@@ -28,13 +28,13 @@ import { IdpgateError, nameError, type Fault } from "../errors.js";
 export class CoapFormatError extends IdpgateError {
   constructor(code: string, message: string) {
     super(code, "peer", message);
-    nameError(this, "CoapFormatError");
   }
 }
+nameError(CoapFormatError, "CoapFormatError");
 
 export class CoapExchangeError extends IdpgateError {
   constructor(code: string, fault: Fault, message: string, options?: { readonly cause?: unknown }) {
     super(code, fault, message, options);
-    nameError(this, "CoapExchangeError");
   }
 }
+nameError(CoapExchangeError, "CoapExchangeError");

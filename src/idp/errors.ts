@@ -63,52 +63,52 @@ export class IdpError extends IdpgateError {
       `${message}${details?.coapCode === undefined ? "" : ` [${formatCoapCode(details.coapCode)}]`}${extra}`,
       details?.cause === undefined ? undefined : { cause: details.cause },
     );
-    nameError(this, "IdpError");
     this.coapCode = details?.coapCode;
     this.provider = p;
   }
 }
+nameError(IdpError, "IdpError");
 
 export class IdpUnauthorized extends IdpError {
   constructor(details: IdpErrorDetails) {
     super("idp.unauthorized", "caller", "the identity provider refused our client credentials", details);
-    nameError(this, "IdpUnauthorized");
   }
 }
+nameError(IdpUnauthorized, "IdpUnauthorized");
 
 export class IdpMethodNotAllowed extends IdpError {
   constructor(details: IdpErrorDetails) {
     super("idp.method_not_allowed", "internal", "the identity provider refused the method", details);
-    nameError(this, "IdpMethodNotAllowed");
   }
 }
+nameError(IdpMethodNotAllowed, "IdpMethodNotAllowed");
 
 export class IdpServerError extends IdpError {
   /** The provider's request id, when its body named one. */
   readonly requestId: string | undefined;
   constructor(details: IdpErrorDetails) {
     super("idp.server_error", "environment", "the identity provider failed", details);
-    nameError(this, "IdpServerError");
     this.requestId = details.provider?.requestId;
   }
 }
+nameError(IdpServerError, "IdpServerError");
 
 export class IdpUnexpectedCode extends IdpError {
   /** Max-Age of the response in seconds (a 5.03 says when to retry), if present. */
   readonly maxAge: number | undefined;
   constructor(details: IdpErrorDetails) {
     super("idp.unexpected_code", "peer", "the identity provider answered with an undocumented code", details);
-    nameError(this, "IdpUnexpectedCode");
     this.maxAge = details.maxAge;
   }
 }
+nameError(IdpUnexpectedCode, "IdpUnexpectedCode");
 
 export class IdpMalformedAnswer extends IdpError {
   constructor(reason: string, details: IdpErrorDetails) {
     super("idp.malformed_answer", "peer", `malformed introspection answer: ${reason}`, details);
-    nameError(this, "IdpMalformedAnswer");
   }
 }
+nameError(IdpMalformedAnswer, "IdpMalformedAnswer");
 
 export class IdpBadContentFormat extends IdpError {
   readonly contentFormat: number | undefined;
@@ -119,17 +119,17 @@ export class IdpBadContentFormat extends IdpError {
       `answer has Content-Format ${contentFormat ?? "none"}, expected 50 (application/json)`,
       details,
     );
-    nameError(this, "IdpBadContentFormat");
     this.contentFormat = contentFormat;
   }
 }
+nameError(IdpBadContentFormat, "IdpBadContentFormat");
 
 export class IdpAnswerTooLarge extends IdpError {
   constructor(limit: number, details: IdpErrorDetails) {
     super("idp.answer_too_large", "peer", `answer above the limit of ${limit} bytes or its token budget`, details);
-    nameError(this, "IdpAnswerTooLarge");
   }
 }
+nameError(IdpAnswerTooLarge, "IdpAnswerTooLarge");
 
 export class IdpUnavailable extends IdpError {
   constructor(cause: unknown) {
@@ -139,9 +139,9 @@ export class IdpUnavailable extends IdpError {
       `the identity provider could not be reached${cause instanceof IdpgateError ? ` (${cause.code})` : ""}`,
       { cause },
     );
-    nameError(this, "IdpUnavailable");
   }
 }
+nameError(IdpUnavailable, "IdpUnavailable");
 
 /** `2.01` for 65. */
 export function formatCoapCode(code: number): string {

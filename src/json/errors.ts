@@ -48,7 +48,7 @@ export class JsonError extends IdpgateError {
 
   constructor(code: JsonErrorCode, offset: number, message: string, fault: Fault = "peer") {
     super(code, fault, offset >= 0 ? `${message} at byte ${offset}` : message);
-    nameError(this, "JsonError");
     this.offset = offset;
   }
 }
+nameError(JsonError, "JsonError");

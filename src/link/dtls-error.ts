@@ -11,10 +11,10 @@ export class DtlsError extends IdpgateError {
 
   constructor(code: string, fault: Fault, message: string, alert = -1) {
     super(code, fault, message);
-    nameError(this, "DtlsError");
     this.alert = alert;
   }
 }
+nameError(DtlsError, "DtlsError");
 
 /** A fault string reported by a binding, anything unknown counting as "internal". */
 export function faultOf(v: unknown): Fault {

@@ -42,9 +42,9 @@ export function tokenTag(token: string): string {
 export class TokensFileError extends IdpgateError {
   constructor(path: string, problem: string) {
     super("idp.bad_tokens_file", "caller", `tokens file ${path}: ${problem}`);
-    nameError(this, "TokensFileError");
   }
 }
+nameError(TokensFileError, "TokensFileError");
 
 /** The fields of one tokens-file entry (README, "Tokens file"). */
 const ENTRY_FIELDS = new Set(["token", "sub", "scope", "exp", "expiresIn", "claims"]);
