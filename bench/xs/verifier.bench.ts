@@ -7,6 +7,7 @@
  *  - cache-hit verify (native digest) / (native digest, await verify): the same two with
  *    NativeTokenDigest (modules/digest: HMAC-SHA-256/128 in C, digest and probe in one call) instead of the
  *    default JS SipHash; XS only. The hit rows pass a compiled `Requirement`;
+ *  - cache-hit verify (native digest, token bytes in place): the gate's path, the token's bytes in the command;
  *  - cache-hit verify (native digest, plain requirements): the same with a plain object, checked in full;
  *  - token digest alone: SipHash (JS) and native, per call;
  *  - cold verify, idpgate tokenizer: request encode + answer mapping + policy, no network;
@@ -155,6 +156,13 @@ async function main(): Promise<void> {
     await fast.verify(TOKEN, compiled);
     await measure("cache-hit verify (native digest)", 200, () => {
       if (!fast.verifyCached(TOKEN, compiled, decision) || !decision.allowed) throw new Error("expected a cache hit");
+    });
+    // The gate's path: the token read in place from the command's bytes, no string of it.
+    const command = utf8Encode(`{"token":"${TOKEN}","state":"on"}`);
+    const tokenAt = 10;
+    const tokenEnd = tokenAt + TOKEN.length; // once: .length of a string boxes it on XS
+    await measure("cache-hit verify (native digest, token bytes in place)", 200, () => {
+      if (!fast.verifyCached(command, compiled, decision, tokenAt, tokenEnd) || !decision.allowed) throw new Error("expected a cache hit");
     });
     await measure("cache-hit verify (native digest, await verify)", 200, async () => {
       if (!(await fast.verify(TOKEN, compiled)).allowed) throw new Error("expected allowed");

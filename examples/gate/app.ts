@@ -63,13 +63,12 @@ const RELAY_OFF_LINE = "gate: relay off";
 /** What the gate needs of a verifier (src/verifier `Verifier`, TokenVerifier). */
 export interface GateVerifier {
   verify(token: string, requirements: Requirements): Promise<Decision>;
-  /** A cache hit decided at once into `out` (true), or false: then `verify`. Optional: without it every command awaits. */
-  verifyCached?(token: string, requirements: Requirements, out: MutableDecision): boolean;
   /**
-   * `verifyCached` of the token whose UTF-8 is `bytes[start, end)`, read in place (no string made): true when
-   * decided; false for anything it does not decide (then the string path). Optional.
+   * A cache hit decided at once into `out` (true), or false: then `verify`. Given bytes, the token's UTF-8 at
+   * [start, end) read in place (no string made): true only when decided, false for anything else (then the
+   * string path). Optional: without it every command awaits.
    */
-  verifyCachedBytes?(bytes: Uint8Array, start: number, end: number, requirements: Requirements, out: MutableDecision): boolean;
+  verifyCached?(token: string | Uint8Array, requirements: Requirements, out: MutableDecision, start?: number, end?: number): boolean;
 }
 
 /** What a verifier that threw (a bug: verifiers fail closed with a decision) is answered with: deny. */
@@ -341,14 +340,13 @@ export class Gate {
     const verifier = this.#o.verifier;
     const doc = this.#commandDoc;
     const t = command.token;
-    if (
-      verifier.verifyCachedBytes !== undefined &&
-      !doc.escaped(t) &&
-      verifier.verifyCachedBytes(doc.input, doc.start(t), doc.end(t), this.#requirements, this.#hit)
-    )
-      return true;
+    if (verifier.verifyCached === undefined) {
+      command.text = doc.string(t);
+      return false;
+    }
+    if (!doc.escaped(t) && verifier.verifyCached(doc.input, this.#requirements, this.#hit, doc.start(t), doc.end(t))) return true;
     command.text = doc.string(t); // now, before the next datagram reuses the document
-    return verifier.verifyCached?.(command.text, this.#requirements, this.#hit) === true;
+    return verifier.verifyCached(command.text, this.#requirements, this.#hit);
   }
 
   /** Answers a command with its decision (read at once: a hit's decision is reused by the next command). */

@@ -31,8 +31,24 @@ export class NodeTokenDigest implements TokenDigest {
   }
 
   digest(token: string, out: Uint32Array): void {
+    this.#mac(createHmac("sha256", this.#keyOrThrow()).update(token, "utf8"), out);
+  }
+
+  /** The token `bytes[start, end)` of printable ASCII (its UTF-8 is itself): `digest`'s words; false for another byte. */
+  digestBytes(bytes: Uint8Array, start: number, end: number, out: Uint32Array): boolean {
+    const key = this.#keyOrThrow();
+    for (let i = start; i < end; i++) if (!(bytes[i]! >= 0x21 && bytes[i]! <= 0x7e)) return false;
+    this.#mac(createHmac("sha256", key).update(bytes.subarray(start, end)), out);
+    return true;
+  }
+
+  #keyOrThrow(): KeyObject {
     if (this.#key === undefined) throw new IdpgateError("digest.closed", "caller", "digest.closed");
-    const mac = createHmac("sha256", this.#key).update(token, "utf8").digest();
+    return this.#key;
+  }
+
+  #mac(hmac: ReturnType<typeof createHmac>, out: Uint32Array): void {
+    const mac = hmac.digest();
     out[0] = mac.readUInt32BE(0);
     out[1] = mac.readUInt32BE(4);
     out[2] = mac.readUInt32BE(8);

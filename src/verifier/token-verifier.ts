@@ -164,16 +164,24 @@ export class TokenVerifier {
 
   /**
    * The synchronous path, argument for argument Verifier's: decides from the cache into `out` (which the
-   * caller owns and reuses) and returns true, or returns false on a miss (then call `verify`).
+   * caller owns and reuses) and returns true, or returns false on a miss (then call `verify`). `token` may be
+   * bytes holding its UTF-8 at [start, end), read in place (Verifier.verifyCached says what that decides).
    * `requirements` replace the defaults key by key, as in `verify`; `undefined` takes the defaults. Pass a
    * `Requirement` made once (or none) on a hot path: a plain object is merged and checked in full every call.
    */
-  verifyCached(token: string, requirements: Requirements | undefined, out: MutableDecision): boolean {
+  verifyCached(
+    token: string | Uint8Array,
+    requirements: Requirements | undefined,
+    out: MutableDecision,
+    start?: number,
+    end?: number,
+  ): boolean {
     if (this.#closed) {
+      if (typeof token !== "string") return false; // the string path denies
       out.deny("idp_unavailable", "verifier.closed");
       return true;
     }
-    return this.#verifier.verifyCached(token, this.#requirementsOf(requirements), out);
+    return this.#verifier.verifyCached(token, this.#requirementsOf(requirements), out, start, end);
   }
 
   /** Counters: hits, misses, introspections, rate-limited, errors by code, cache size, ... */

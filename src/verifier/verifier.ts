@@ -86,7 +86,7 @@ export class Verifier {
   readonly #digest: TokenDigest;
   /** Whether the digest has digestFind (digest and probe in one native call). */
   readonly #fused: boolean;
-  /** Whether the digest has digestFindBytes (verifyCachedBytes in one native call). */
+  /** Whether the digest has digestFindBytes (verifyCached of bytes in one native call). */
   readonly #fusedBytes: boolean;
   readonly #d = new Uint32Array(4);
   readonly #cache: TokenCache;
@@ -129,54 +129,46 @@ export class Verifier {
   }
 
   /**
-   * Decides from the cache only, into a decision the caller owns: true when `out` holds the final
-   * decision (a fresh hit, or a malformed token), false on a miss (then call `verify`, which counts the miss).
-   * Allocates nothing.
+   * Decides from the cache only, into a decision the caller owns. `token` is the token, or bytes holding its
+   * UTF-8 at [start, end) (default: all of them), read in place without a string of it (the gate reads a
+   * command's token so: issue 13). A string: true when `out` holds the final decision (a fresh hit, or a
+   * malformed token), false on a miss (then call `verify`, which counts the miss). Bytes: true for a fresh hit
+   * of a printable-ASCII token only, false for anything else (a miss, another byte, a length out of bounds, a
+   * digest without `digestBytes`): then the string path with the decoded token decides it. Either finds the
+   * same entry for the same token. RangeError for a range outside the bytes. Allocates nothing.
    */
-  verifyCached(token: string, requirements: Requirements, out: MutableDecision): boolean {
-    const cache = this.#cache;
-    let i: number;
-    if (this.#fused && typeof token === S.string) {
-      // Probed before the length check: a row exists only for a token that passed it when it was
-      // introspected (the bound never changes), so a hit needs none; a miss is checked now.
-      i = this.#digest.digestFind!(token, this.#d, cache.table, cache.mask);
-      if (i < 0) return this.#malformed(token, out);
-    } else {
-      if (this.#malformed(token, out)) return true;
-      this.#digest.digest(token, this.#d);
-      i = cache.find(this.#d);
-      if (i < 0) return false;
-    }
-    return this.#decideEntry(i, requirements, out);
-  }
-
-  /**
-   * `verifyCached` of the token whose UTF-8 is `bytes[start, end)`, without a string of it (the gate reads a
-   * command's token in place: issue 13). Decides only a fresh hit of a printable-ASCII token; false otherwise
-   * (a miss, another byte, a length out of bounds, a digest without `digestBytes`): then take the string path,
-   * `verifyCached` or `verify` with the decoded token, which decides everything else. The cache key is the
-   * string path's: the same token finds the same entry either way. Allocates nothing.
-   */
-  verifyCachedBytes(bytes: Uint8Array, start: number, end: number, requirements: Requirements, out: MutableDecision): boolean {
+  verifyCached(token: string | Uint8Array, requirements: Requirements, out: MutableDecision, start?: number, end?: number): boolean {
     const cache = this.#cache;
     const digest = this.#digest;
     let i: number;
-    if (this.#fusedBytes) {
-      // As for digestFind: only a token that passed the length check was ever cached.
-      i = digest.digestFindBytes!(bytes, start, end, this.#d, cache.table, cache.mask);
-    } else {
-      // The native call checks the range itself.
-      if (!(start >= 0 && start <= end && end <= bytes.length)) throw new RangeError("range outside the bytes");
-      const n = end - start; // ASCII: bytes are characters
-      if (!(n > 0 && n <= this.#maxTokenLength) || digest.digestBytes?.(bytes, start, end, this.#d) !== true) return false;
-      i = cache.find(this.#d);
-    }
-    return i >= 0 && this.#decideEntry(i, requirements, out);
-  }
-
-  /** The decision of a cache hit on row `i` into `out` (true), or false when the entry is no longer fresh. */
-  #decideEntry(i: number, requirements: Requirements, out: MutableDecision): boolean {
-    const cache = this.#cache;
+    // One method for both, not two around a shared one: a call is ~28 computrons of the 300 a hit may cost.
+    if (typeof token === S.string) {
+      if (this.#fused) {
+        // Probed before the length check: a row exists only for a token that passed it when it was
+        // introspected (the bound never changes), so a hit needs none; a miss is checked now.
+        i = digest.digestFind!(token as string, this.#d, cache.table, cache.mask);
+        if (i < 0) return this.#malformed(token as string, out);
+      } else {
+        if (this.#malformed(token as string, out)) return true;
+        digest.digest(token as string, this.#d);
+        i = cache.find(this.#d);
+        if (i < 0) return false;
+      }
+    } else if (token instanceof Uint8Array) {
+      const from = start ?? 0;
+      const to = end ?? token.length;
+      if (this.#fusedBytes) {
+        // As for digestFind: only a token that passed the length check was ever cached.
+        i = digest.digestFindBytes!(token, from, to, this.#d, cache.table, cache.mask);
+      } else {
+        // The native call checks the range itself.
+        if (!(from >= 0 && from <= to && to <= token.length)) throw new RangeError("range outside the bytes");
+        const n = to - from; // ASCII: bytes are characters
+        if (!(n > 0 && n <= this.#maxTokenLength) || digest.digestBytes?.(token, from, to, this.#d) !== true) return false;
+        i = cache.find(this.#d);
+      }
+      if (i < 0) return false;
+    } else return this.#malformed(token, out);
     if (i !== cache.head) cache.touch(i);
     const now = this.#clock.now();
     if (now >= cache.times[2 * i]!) {
@@ -264,9 +256,9 @@ export class Verifier {
   }
 
   /** True, with `out` denied `malformed`, for a token that cannot be introspected (not text, empty, too long). */
-  #malformed(token: string, out: MutableDecision): boolean {
+  #malformed(token: unknown, out: MutableDecision): boolean {
     // The length as lastIndexOf("") (one call): `token.length` would box the string on XS.
-    const n = typeof token === S.string ? lastIndexOf.call(token, S.empty) : 0;
+    const n = typeof token === S.string ? lastIndexOf.call(token as string, S.empty) : 0;
     if (n > 0 && n <= this.#maxTokenLength) return false;
     out.deny("malformed");
     return true;

@@ -1,5 +1,5 @@
 /**
- * verifyCachedBytes (a token read in place, as the gate reads a command's) against verifyCached of the same
+ * verifyCached of bytes (a token read in place, as the gate reads a command's) against verifyCached of the same
  * token as a string, declared for one TokenDigest: test/verifier/bytes.test.ts runs it with SipHash (Node and
  * XS), test/verifier/native-probe.xs.test.ts with NativeTokenDigest (digestFindBytes in C).
  *
@@ -61,7 +61,7 @@ export function declareBytesTests(label: string, makeDigest: () => TokenDigest):
     }
   });
 
-  test(`${label}: verifyCachedBytes decides exactly as verifyCached, on the same entries`, async () => {
+  test(`${label}: verifyCached of bytes decides exactly as verifyCached, on the same entries`, async () => {
     const clock = new FakeClock(0);
     const wall = new FakeWall(clock, EPOCH);
     const idp = new FakeIdp((token) =>
@@ -75,7 +75,7 @@ export function declareBytesTests(label: string, makeDigest: () => TokenDigest):
     const check = (when: string): void => {
       for (const token of tokens) {
         const e = embedded(token);
-        const b = verifier.verifyCachedBytes(e.bytes, e.start, e.end, compiled, viaBytes);
+        const b = verifier.verifyCached(e.bytes, compiled, viaBytes, e.start, e.end);
         const s = verifier.verifyCached(token, compiled, viaString);
         if (b) assert.deepEqual(fields(viaBytes), fields(viaString), `${when}: ${token.length}-char token decided alike`);
         // The bytes path decides a fresh hit of an ASCII token, nothing else; the string path the rest.
@@ -93,15 +93,15 @@ export function declareBytesTests(label: string, makeDigest: () => TokenDigest):
     check("expired");
   });
 
-  test(`${label}: verifyCachedBytes refuses a range outside the bytes, and a hit does not depend on the bytes around it`, async () => {
+  test(`${label}: verifyCached of bytes refuses a range outside the bytes, and a hit does not depend on the bytes around it`, async () => {
     const verifier = new Verifier({ introspector: new FakeIdp(() => ACTIVE), clock: new FakeClock(0), digest: makeDigest() });
     const out = new MutableDecision();
     await verifier.verify("tok-abc", {});
     const e = embedded("tok-abc");
-    assert.ok(verifier.verifyCachedBytes(e.bytes, e.start, e.end, {}, out) && out.allowed);
-    assert.equal(verifier.verifyCachedBytes(e.bytes, e.start, e.end - 1, {}, out), false, "a prefix is another token");
-    assert.equal(verifier.verifyCachedBytes(e.bytes, e.start, e.start, {}, out), false, "empty");
-    assert.throws(() => verifier.verifyCachedBytes(e.bytes, e.start, e.bytes.length + 1, {}, out), { instanceOf: RangeError });
-    assert.throws(() => verifier.verifyCachedBytes(e.bytes, 5, 4, {}, out), { instanceOf: RangeError });
+    assert.ok(verifier.verifyCached(e.bytes, {}, out, e.start, e.end) && out.allowed);
+    assert.equal(verifier.verifyCached(e.bytes, {}, out, e.start, e.end - 1), false, "a prefix is another token");
+    assert.equal(verifier.verifyCached(e.bytes, {}, out, e.start, e.start), false, "empty");
+    assert.throws(() => verifier.verifyCached(e.bytes, {}, out, e.start, e.bytes.length + 1), { instanceOf: RangeError });
+    assert.throws(() => verifier.verifyCached(e.bytes, {}, out, 5, 4), { instanceOf: RangeError });
   });
 }

@@ -104,7 +104,7 @@ async function declareTests(): Promise<void> {
     assertHitsAllocateNothing({ gc, memory, resetPeaks }, () => verifier.verifyCached(token, compiled, decision) && decision.allowed, true);
   });
 
-  test("XS: 200 cache hits on a token read in place (verifyCachedBytes, digestFindBytes) allocate no slot and no chunk", async () => {
+  test("XS: 200 cache hits on a token read in place (verifyCached of bytes, digestFindBytes) allocate no slot and no chunk", async () => {
     const token = "tok-" + "Qx7".repeat(30);
     const command = utf8Encode(`{"token":"${token}","state":"on"}`);
     const start = 10;
@@ -114,10 +114,10 @@ async function declareTests(): Promise<void> {
     const decision = new MutableDecision();
     await Promise.resolve().then(() => verifier.verify(token, compiled));
     for (let i = 0; i < 2; i++)
-      assert.ok(verifier.verifyCachedBytes(command, start, end, compiled, decision) && decision.allowed, "warm-up hit");
+      assert.ok(verifier.verifyCached(command, compiled, decision, start, end) && decision.allowed, "warm-up hit");
     assertHitsAllocateNothing(
       { gc, memory, resetPeaks },
-      () => verifier.verifyCachedBytes(command, start, end, compiled, decision) && decision.allowed,
+      () => verifier.verifyCached(command, compiled, decision, start, end) && decision.allowed,
       true,
     );
   });

@@ -206,3 +206,25 @@ test("TokenVerifier options: typed errors that name the option and never echo a 
     assert.ok(!(error as Error).message.includes("s3cret") && !(error as Error).message.includes("xyz"), "the key is not echoed");
   }
 });
+
+test("TokenVerifier: a token read in place (verifyCached of bytes) decides its hit as verifyCached does, with the defaults; nothing once closed", () =>
+  withIdp(async (idp) => {
+    const v = new TokenVerifier(options(idp, { scope: "relay.write" }));
+    const viaBytes = new MutableDecision();
+    const viaString = new MutableDecision();
+    const command = new TextEncoder().encode(`{"token":"${idp.wrongScope}","state":"on"}`);
+    const start = 10;
+    const end = start + idp.wrongScope.length;
+    try {
+      assert.equal(v.verifyCached(command, undefined, viaBytes, start, end), false, "a miss: the string path");
+      await v.verify(idp.wrongScope);
+      assert.equal(v.verifyCached(command, undefined, viaBytes, start, end), true);
+      assert.equal(v.verifyCached(idp.wrongScope, undefined, viaString), true);
+      assert.deepEqual([viaBytes.reason, viaBytes.fromCache], [viaString.reason, viaString.fromCache]);
+      assert.equal(viaBytes.reason, "scope", "the default scope applies");
+      assert.equal(v.verifyCached(command, { scope: "telemetry.read" }, viaBytes, start, end) && viaBytes.reason, "ok");
+    } finally {
+      v.close();
+    }
+    assert.equal(v.verifyCached(command, undefined, viaBytes, start, end), false, "closed: the string path, which denies");
+  }));
