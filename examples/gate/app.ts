@@ -66,9 +66,16 @@ export interface GateVerifier {
   /**
    * A cache hit decided at once into `out` (true), or false: then `verify`. Given bytes, the token's UTF-8 at
    * [start, end) read in place (no string made): true only when decided, false for anything else (then the
-   * string path). Optional: without it every command awaits.
+   * string path). Optional: without it every command awaits. A property, not a method, so the compiler refuses
+   * a verifier whose verifyCached takes strings only (a method's parameters would be checked bivariantly).
    */
-  verifyCached?(token: string | Uint8Array, requirements: Requirements, out: MutableDecision, start?: number, end?: number): boolean;
+  readonly verifyCached?: (
+    token: string | Uint8Array,
+    requirements: Requirements,
+    out: MutableDecision,
+    start?: number,
+    end?: number,
+  ) => boolean;
 }
 
 /** What a verifier that threw (a bug: verifiers fail closed with a decision) is answered with: deny. */
@@ -340,13 +347,14 @@ export class Gate {
     const verifier = this.#o.verifier;
     const doc = this.#commandDoc;
     const t = command.token;
-    if (verifier.verifyCached === undefined) {
-      command.text = doc.string(t);
-      return false;
-    }
-    if (!doc.escaped(t) && verifier.verifyCached(doc.input, this.#requirements, this.#hit, doc.start(t), doc.end(t))) return true;
+    if (
+      verifier.verifyCached !== undefined &&
+      !doc.escaped(t) &&
+      verifier.verifyCached(doc.input, this.#requirements, this.#hit, doc.start(t), doc.end(t))
+    )
+      return true;
     command.text = doc.string(t); // now, before the next datagram reuses the document
-    return verifier.verifyCached(command.text, this.#requirements, this.#hit);
+    return verifier.verifyCached?.(command.text, this.#requirements, this.#hit) === true;
   }
 
   /** Answers a command with its decision (read at once: a hit's decision is reused by the next command). */

@@ -13,7 +13,7 @@
 import { createHmac, createSecretKey, type KeyObject } from "node:crypto";
 import { IdpgateError } from "../../src/errors.js";
 import type { RandomSource } from "../../src/ports.js";
-import type { TokenDigest } from "../../src/verifier/index.js";
+import { isPrintableAscii, type TokenDigest } from "../../src/verifier/index.js";
 import { nodeRandom } from "./ports.js";
 
 export const TOKEN_DIGEST_KEY_BYTES = 32;
@@ -34,10 +34,10 @@ export class NodeTokenDigest implements TokenDigest {
     this.#mac(createHmac("sha256", this.#keyOrThrow()).update(token, "utf8"), out);
   }
 
-  /** The token `bytes[start, end)` of printable ASCII (its UTF-8 is itself): `digest`'s words; false for another byte. */
+  /** The token `bytes[start, end)` of printable ASCII (its UTF-8 is itself): `digest`'s words; false for another byte; RangeError for a range outside the bytes. */
   digestBytes(bytes: Uint8Array, start: number, end: number, out: Uint32Array): boolean {
     const key = this.#keyOrThrow();
-    for (let i = start; i < end; i++) if (!(bytes[i]! >= 0x21 && bytes[i]! <= 0x7e)) return false;
+    if (!isPrintableAscii(bytes, start, end)) return false;
     this.#mac(createHmac("sha256", key).update(bytes.subarray(start, end)), out);
     return true;
   }

@@ -17,6 +17,7 @@ export {
 } from "./verifier.js";
 export { decide, MutableDecision, Requirement, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 export { SipHashTokenDigest, type TokenDigest } from "./digest.js";
+export { isPrintableAscii } from "./ascii.js";
 export { SipHash128 } from "./siphash.js";
 export { TokenCache, digestKey } from "./cache.js";
 export { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";

@@ -7,6 +7,7 @@
  * cache never holds the token itself. Tokens are hashed as UTF-8 (a lone surrogate as U+FFFD).
  */
 import { charCodeAt } from "../json/index.js";
+import { isPrintableAscii } from "./ascii.js";
 
 const S = 8; // state words: v0lo v0hi v1lo v1hi v2lo v2hi v3lo v3hi
 
@@ -63,13 +64,9 @@ export class SipHash128 {
    * `updateString` of their text. Otherwise false, and the state is reset (nothing fed).
    */
   updateAscii(bytes: Uint8Array, start: number, end: number): boolean {
-    if (!(start >= 0 && start <= end && end <= bytes.length)) throw new RangeError("range outside the bytes");
-    for (let i = start; i < end; i++) {
-      const b = bytes[i]!;
-      if (b < 0x21 || b > 0x7e) {
-        this.reset();
-        return false;
-      }
+    if (!isPrintableAscii(bytes, start, end)) {
+      this.reset();
+      return false;
     }
     let i = start;
     if ((this.#length & 7) === 0)

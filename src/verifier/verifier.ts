@@ -29,6 +29,7 @@ import type { MonotonicClock, RandomSource, WallClock } from "../ports.js";
 import { digestKey, TokenCache } from "./cache.js";
 import { SipHashTokenDigest, type TokenDigest } from "./digest.js";
 // Strings from policy.ts STRINGS, not literals (no chunk garbage on a hit; one stack slot: see there).
+import { checkByteRange } from "./ascii.js";
 import { decide, MutableDecision, Requirement, STRINGS as S, type Decision, type DecisionReason, type Requirements } from "./policy.js";
 import { KeyedBuckets, TokenBucket, type RateLimit } from "./rate-limit.js";
 import { VerifierCounters, type VerifierStats } from "./stats.js";
@@ -162,7 +163,7 @@ export class Verifier {
         i = digest.digestFindBytes!(token, from, to, this.#d, cache.table, cache.mask);
       } else {
         // The native call checks the range itself.
-        if (!(from >= 0 && from <= to && to <= token.length)) throw new RangeError("range outside the bytes");
+        checkByteRange(token, from, to);
         const n = to - from; // ASCII: bytes are characters
         if (!(n > 0 && n <= this.#maxTokenLength) || digest.digestBytes?.(token, from, to, this.#d) !== true) return false;
         i = cache.find(this.#d);

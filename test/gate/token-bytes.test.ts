@@ -1,6 +1,3 @@
-// Node only for now: on the XS test host this file ends in a segfault in the collector (fxSweepValue from
-// fxNewChunk in a promise job) after its first test when run by absolute path, as scripts/test.mjs does: a host
-// heap corruption under investigation (hosts/xs/c), not a failed assertion.
 // examples/gate with a real Verifier: a command's token is tried in place (verifyCached of the bytes) before it is
 // made a string. The decisions must be those of the string path: a hit on the bytes is the hit of the same
 // token, an escaped token is never looked up by its raw bytes (they spell another token), a token the bytes
