@@ -65,7 +65,7 @@ function nativeDtls(): { client: number; clientPeak: number; server: number; ser
 
 interface Budget {
   readonly ok: boolean;
-  /** Live totals allowed above the armed baseline (free space at arming included). */
+  /** Live totals allowed above the armed baseline (the budget given: the host trims what is free beyond it). */
   readonly chunkBudget: number;
   readonly slotBudget: number;
 }
@@ -220,8 +220,8 @@ async function main(): Promise<void> {
     const chunks = await smallest("--chunk-heap", 1024, 78848, 1024);
     const slots = await smallest("--slot-heap", 64, 4900, 64);
     if (chunks?.ok === true && slots?.ok === true) {
-      // The chunk budget cannot go below the free space XS holds at arming (hosts/xs/README.md), so it is an upper bound.
-      row("smallest XS budgets that pass the sequence (above the armed baseline; chunks: at most)", {
+      // Exact to one growth step (1 KB of chunks, 64 slots): arming trims what XS holds free beyond the budget.
+      row("smallest XS budgets that pass the sequence (above the armed baseline; to 1 KB / 64 slots)", {
         chunkBytes: chunks.chunkBudget,
         slots: slots.slotBudget,
         estBytes: chunks.chunkBudget + slots.slotBudget * SLOT_BYTES_ESP32,

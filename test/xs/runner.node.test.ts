@@ -87,6 +87,30 @@ test("XS runner: the same suite passes with larger limits, so the limits caused 
   assert.deepEqual(summary(result.stdout), { passed: 1, failed: 0 });
 });
 
+function lastHeld(output: string): number {
+  const lines = output.split("\n").filter((line) => line.startsWith("xs-held: "));
+  return lines.length === 0 ? 0 : Number(lines[lines.length - 1]!.slice("xs-held: ".length));
+}
+
+// Loading leaves ~1 MB and ~10,000 slots of garbage, so XS holds far more free space at arming than these budgets: the host gives
+// the excess back (chunks) or sets it aside (slots), else the smallest budget a program needs could not be
+// measured below what loading happened to leave free.
+test("XS host: the chunk budget is exact, whatever loading left free", () => {
+  const result = runFixture("exact-chunk-budget", ["--chunk-heap", "16384"]);
+  assert.equal(result.status, 3, explain(result));
+  assert.ok(result.stderr.includes("xs: memory full"), explain(result));
+  const held = lastHeld(result.stdout);
+  assert.ok(held > 16384 - 6 * 1024 && held <= 16384, `held ${held} bytes of a 16,384-byte budget\n${explain(result)}`);
+});
+
+test("XS host: the slot budget is exact, whatever loading left free", () => {
+  const result = runFixture("exact-slot-budget", ["--slot-heap", "2048"]);
+  assert.equal(result.status, 3, explain(result));
+  assert.ok(result.stderr.includes("xs: memory full"), explain(result));
+  const held = lastHeld(result.stdout);
+  assert.ok(held > 2048 - 256 && held <= 2048, `held ${held} slots of a 2,048-slot budget\n${explain(result)}`);
+});
+
 test("XS runner: several suites in one process add up", () => {
   const result = run([RUNNER, `${FIXTURES}/pass.fixture.js`, `${FIXTURES}/fail.fixture.js`]);
   assert.equal(result.status, 1, explain(result));

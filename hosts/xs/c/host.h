@@ -66,6 +66,7 @@ typedef struct {
 	size_t slotGrowthLeft;   /* slots the slot heap may still grow by, once armed */
 	size_t chunkLimit;       /* in-use chunk bytes allowed once armed (for reports) */
 	size_t slotLimit;        /* in-use slots allowed once armed (for reports) */
+	size_t slotBallast;      /* free slots set aside at arming so that the slot budget is exact (not reported) */
 	uint8_t* arena;          /* reserved address range for chunks, committed as XS grows */
 	size_t arenaUsed;
 	size_t arenaCommitted;

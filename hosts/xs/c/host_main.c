@@ -117,7 +117,7 @@ static void _setNumber(xsMachine* the, xsIdentifier id, double value)
 static void xs_host_memory(xsMachine* the)
 {
 	double chunks = (double)the->currentChunksSize, chunksPeak = (double)the->peakChunksSize;
-	double slots = (double)the->currentHeapCount, slotsPeak = (double)the->peakHeapCount;
+	double slots = (double)(the->currentHeapCount - gHost.slotBallast), slotsPeak = (double)(the->peakHeapCount - gHost.slotBallast);
 	xsVars(1);
 	if ((xsToInteger(xsArgc) > 0) && (xsTypeOf(xsArg(0)) == xsReferenceType))
 		xsResult = xsArg(0);

@@ -6,7 +6,8 @@
  * parsed and linked at run time, in the same heaps, so nothing is limited until JS calls
  * xsHost.armMemoryLimits() (the test runner does, after importing the suite). Arming collects garbage and
  * takes what is live as the baseline; from then on the live chunk bytes may exceed the baseline by at most
- * --chunk-heap bytes and the live slots by at most --slot-heap slots. XS only asks the platform for more
+ * --chunk-heap bytes and the live slots by at most --slot-heap slots, whatever loading left free (the excess is
+ * trimmed or set aside at arming). XS only asks the platform for more
  * memory after a full (compacting) collection failed to free enough, so the limit is enforced where XS
  * grows: fxAllocateChunks/fxAllocateSlots refuse to grow past it, and XS aborts with "memory full"
  * exactly as a device would.
@@ -102,21 +103,97 @@ void fxFreeSlots(txMachine* the, void* theSlots)
 	c_free(theSlots);
 }
 
+/*
+ * Free chunk space beyond `keep` at the end of the (single) chunk block goes back to the arena, so the budget
+ * is exact: what loading left free counted as budget before, and the smallest budget a sequence needed could not
+ * be measured below it. Returns the bytes trimmed (0 when the arena is not one block ending at its high mark).
+ */
+static size_t _trimFreeChunks(txMachine* the, size_t keep)
+{
+	txBlock* block = the->firstBlock;
+	size_t free, trim;
+	if (!block || block->nextBlock || ((uint8_t*)block->limit != gHost.arena + gHost.arenaUsed))
+		return 0;
+	free = (size_t)(block->limit - block->current);
+	if (free <= keep)
+		return 0;
+	trim = (free - keep) & ~(size_t)15;
+	block->limit -= trim;
+	gHost.arenaUsed -= trim;
+	the->maximumChunksSize -= (txSize)trim;
+	return trim;
+}
+
+/*
+ * Free slots beyond `keep` are taken off XS's free list and hung, as the property chain of one object the host
+ * remembers, where no collection frees them (slots never move, and a heap cannot be given back while other slots
+ * live in it). They count as live for XS; xsHost.memory() and the reports leave them out.
+ */
+static xsSlot gSlotBallast;
+
+static void _releaseSetAsideSlots(txMachine* the)
+{
+	if (!gHost.slotBallast)
+		return;
+	/* Unreachable once unhooked: the next collection frees them. */
+	fxToInstance(the, &gSlotBallast)->next = C_NULL;
+	the->currentHeapCount -= (txSize)gHost.slotBallast;
+	gHost.slotBallast = 0;
+}
+
+static size_t _setAsideFreeSlots(txMachine* the, size_t keep)
+{
+	static int made = 0;
+	size_t free, count, i;
+	txSlot* first;
+	txSlot* last;
+	if (!made) {
+		gSlotBallast = xsNewObject();
+		xsRemember(gSlotBallast);
+		made = 1;
+	}
+	free = (size_t)(the->maximumHeapCount - the->currentHeapCount);
+	if (free <= keep)
+		return 0;
+	count = free - keep;
+	first = last = the->freeHeap;
+	for (i = 1; i < count; i++)
+		last = last->next;
+	the->freeHeap = last->next;
+	last->next = C_NULL;
+	for (last = first; last; last = last->next) {
+		last->ID = XS_NO_ID;
+		last->flag = XS_NO_FLAG;
+		last->kind = XS_UNDEFINED_KIND;
+	}
+	fxToInstance(the, &gSlotBallast)->next = first;
+	the->currentHeapCount += (txSize)count;
+	if (the->peakHeapCount < the->currentHeapCount)
+		the->peakHeapCount = the->currentHeapCount;
+	return count;
+}
+
 void hostArmMemoryLimits(xsMachine* the)
 {
-	size_t liveChunks, liveSlots, freeChunks, freeSlots;
+	size_t liveChunks, liveSlots;
+	_releaseSetAsideSlots(the); /* armed again (the next suite of a run): a new baseline */
 	fxCollectGarbage(the);
 	liveChunks = (size_t)the->currentChunksSize;
-	liveSlots = (size_t)the->currentHeapCount;
-	freeChunks = (size_t)the->maximumChunksSize - liveChunks;
-	freeSlots = (size_t)the->maximumHeapCount - liveSlots;
-	/* Free space XS already holds stays usable; growth makes up the rest of the budget. If more is free
-	 * than the budget (large garbage during loading), the limit is looser by the difference: reported in
-	 * chunksLimit/slotsLimit of xsHost.memory(). */
-	gHost.chunkGrowthLeft = (gHost.chunkBudget > freeChunks) ? gHost.chunkBudget - freeChunks : 0;
-	gHost.slotGrowthLeft = (gHost.slotBudget > freeSlots) ? gHost.slotBudget - freeSlots : 0;
-	gHost.chunkLimit = liveChunks + ((gHost.chunkBudget > freeChunks) ? gHost.chunkBudget : freeChunks);
-	gHost.slotLimit = liveSlots + ((gHost.slotBudget > freeSlots) ? gHost.slotBudget : freeSlots);
+	/* The ballast object is the host's, not the program's: counted after it is made. */
+	gHost.slotBallast = _setAsideFreeSlots(the, gHost.noLimit ? (size_t)-1 : gHost.slotBudget);
+	liveSlots = (size_t)the->currentHeapCount - gHost.slotBallast;
+	if (!gHost.noLimit)
+		_trimFreeChunks(the, gHost.chunkBudget);
+	/* What is still free (at most the budget) stays usable; growth makes up the rest. If the arena could not be
+	 * trimmed (never so far: one block), the limit is looser by the difference, as chunksLimit reports. */
+	{
+		size_t freeChunks = (size_t)the->maximumChunksSize - liveChunks;
+		size_t freeSlots = (size_t)(the->maximumHeapCount - the->currentHeapCount);
+		gHost.chunkGrowthLeft = (gHost.chunkBudget > freeChunks) ? gHost.chunkBudget - freeChunks : 0;
+		gHost.slotGrowthLeft = (gHost.slotBudget > freeSlots) ? gHost.slotBudget - freeSlots : 0;
+		gHost.chunkLimit = liveChunks + ((gHost.chunkBudget > freeChunks) ? gHost.chunkBudget : freeChunks);
+		gHost.slotLimit = liveSlots + ((gHost.slotBudget > freeSlots) ? gHost.slotBudget : freeSlots);
+	}
 	the->minimumChunksSize = HOST_ARMED_CHUNK_INCREMENT;
 	the->minimumHeapCount = HOST_ARMED_SLOT_INCREMENT;
 	gHost.armed = 1;
@@ -236,7 +313,7 @@ void fxAbort(txMachine* the, int status)
 		fprintf(stderr, "xs: memory full\n");
 		if (gHost.armed)
 			fprintf(stderr, "xs: chunks %ld bytes (limit %zu), slots %ld (limit %zu)\n",
-				(long)the->currentChunksSize, gHost.chunkLimit, (long)the->currentHeapCount, gHost.slotLimit);
+				(long)the->currentChunksSize, gHost.chunkLimit, (long)(the->currentHeapCount - gHost.slotBallast), gHost.slotLimit);
 		code = HOST_EXIT_MEMORY_FULL;
 		break;
 	case XS_STACK_OVERFLOW_EXIT:
