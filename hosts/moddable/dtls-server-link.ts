@@ -37,13 +37,10 @@ export class DtlsServerLink extends DtlsServerDriver {
   constructor(o: DtlsServerLinkOptions) {
     super({
       raw: o.raw,
-      // The table bound, eviction and idle expiry are the driver's: the C core only holds the sessions.
       open: (table) =>
         new DtlsServer({
           psks: [{ identity: o.psk.identity, psk: o.psk.key }],
-          maxSessions: table.maxSessions,
-          idleTimeoutMs: 0,
-          evictLeastRecent: false,
+          ...table,
           ...(o.mtu === undefined ? {} : { mtu: o.mtu }),
           ...(o.handshakeDeadlineMs === undefined ? {} : { handshakeDeadlineMs: o.handshakeDeadlineMs }),
         }),

@@ -103,7 +103,7 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
     this.#maxSessions = Math.max(1, o.maxSessions ?? DTLS_SERVER_MAX_SESSIONS);
     this.#idleMs = Math.max(0, o.idleTimeoutMs ?? DTLS_SERVER_IDLE_MS);
     this.#maxEvents = Math.max(1, o.maxEventsPerWake ?? DTLS_SERVER_MAX_EVENTS);
-    this.#sessions = o.open({ maxSessions: this.#maxSessions + 1 });
+    this.#sessions = o.open({ maxSessions: this.#maxSessions + 1, idleTimeoutMs: 0, evictLeastRecent: false });
     this.#tally = new RefusalTally("dtls server", o.log ?? (() => {}), o.logIntervalMs ?? REFUSAL_LOG_INTERVAL_MS);
     this.#deadline = new DeadlineTimer(o.timers, o.clock, () => this.#wake());
     o.raw.onDatagram(this.#receive);

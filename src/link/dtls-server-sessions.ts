@@ -37,10 +37,17 @@ export interface DtlsServerSessions {
   free(): void;
 }
 
-/** How the driver asks a binding for its server: the table bound is the driver's, not the host's. */
+/**
+ * How the driver asks a binding for its server: the table bound, eviction and idle expiry are the driver's, not
+ * the C core's, so a host passes these options to the core as they are (`{ ...theirs, ...table }`).
+ */
 export interface DtlsServerTable {
   /** Sessions the C table holds: the driver's peer bound plus one for the newcomer it is admitting. */
   readonly maxSessions: number;
+  /** The core expires no session itself: the driver closes silent peers. */
+  readonly idleTimeoutMs: 0;
+  /** The core evicts no session itself: the driver picks whom to close. */
+  readonly evictLeastRecent: false;
 }
 
 /** The table key of a peer: the C core's peer id ("address|port"). */

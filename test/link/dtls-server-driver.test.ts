@@ -213,11 +213,16 @@ test("DtlsServerDriver: a peer's close_notify ends its session quietly; a write 
   assert.deepEqual(errors, ["dtls.closed"]);
 });
 
+test("DtlsServerDriver asks the binding for its bound plus the newcomer, and for neither expiry nor eviction of its own", () => {
+  const { server } = setup({ maxSessions: 3 });
+  assert.deepEqual(server.table, { maxSessions: 4, idleTimeoutMs: 0, evictLeastRecent: false });
+});
+
 test("DtlsServerDriver counts a newcomer the binding refuses (table full) without reporting it per datagram", () => {
   // The binding's own bound is reached only if the driver's eviction lags; model it with a one-slot table.
   const { socket, driver, errors } = setup({
     maxSessions: 4,
-    open: (table) => new FakeDtlsServer({ maxSessions: table.maxSessions - 4 }),
+    open: (table) => new FakeDtlsServer({ ...table, maxSessions: table.maxSessions - 4 }),
   });
   halfOpen(socket, peer(1));
   for (let i = 0; i < 3; i++) socket.receive("hello+cookie", peer(2));

@@ -24,7 +24,11 @@ export class FakeDtlsServer implements DtlsServerSessions {
   readonly #events: DtlsServerEvent[] = [];
   freed = false;
 
+  /** What the driver asked for. */
+  readonly table: DtlsServerTable;
+
   constructor(table: DtlsServerTable) {
+    this.table = table;
     this.maxSessions = table.maxSessions;
   }
 

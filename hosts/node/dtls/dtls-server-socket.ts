@@ -35,8 +35,7 @@ export class DtlsServerSocket extends DtlsServerDriver {
   private constructor(udp: UdpLink, options: DtlsServerSocketOptions) {
     super({
       raw: udp,
-      // The table bound, eviction and idle expiry are the driver's: the C core only holds the sessions.
-      open: (table) => new DtlsServer({ ...options, maxSessions: table.maxSessions, idleTimeoutMs: 0, evictLeastRecent: false }),
+      open: (table) => new DtlsServer({ ...options, ...table }),
       clock: nodeMonotonicClock,
       timers: nodeUnrefTimers,
       ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions }),
