@@ -98,6 +98,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(problems.length === 0 ? 0 : 1);
   }
   const { path, expected } = expectedManifest();
-  writeFileSync(path, `${JSON.stringify(expected, null, 2)}\n`);
+  // In the layout `npm run lint` checks (prettier packs short arrays on one line; JSON.stringify does not).
+  const prettier = await import("prettier");
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  writeFileSync(path, await prettier.format(JSON.stringify(expected, null, 2), { ...options, filepath: path }));
   say("src/manifest.json: modules and preload lists rewritten from src/");
 }
