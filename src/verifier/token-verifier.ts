@@ -95,6 +95,11 @@ export class TokenVerifier {
   /** The last compiled Requirement a call passed and the defaults merged under it (one entry, no allocation on reuse). */
   #lastOwn: Requirement | undefined = undefined;
   #lastMerged: Requirement | undefined = undefined;
+  /**
+   * The merges the one entry above let go, by the caller's Requirement (made at the first): callers that alternate
+   * keep their merged Requirement, and so the cache's memo of their static checks, instead of a new one each call.
+   */
+  #merged: WeakMap<Requirement, Requirement> | undefined = undefined;
   readonly #trace: ((event: TokenVerifierTrace) => void) | undefined;
   #closed = false;
 
@@ -139,7 +144,8 @@ export class TokenVerifier {
     if (!(requirements instanceof Requirement)) return overlay(this.#defaults, requirements);
     if (!this.#hasDefaults) return requirements;
     if (requirements !== this.#lastOwn) {
-      this.#lastMerged = this.#defaults.with(requirements);
+      if (this.#lastOwn !== undefined) (this.#merged ??= new WeakMap()).set(this.#lastOwn, this.#lastMerged!);
+      this.#lastMerged = this.#merged?.get(requirements) ?? this.#defaults.with(requirements);
       this.#lastOwn = requirements;
     }
     return this.#lastMerged!;

@@ -5,7 +5,7 @@
 import { test, assert } from "../harness/index.js";
 import { isIdpgateError } from "../../src/errors.js";
 import { TokenVerifier, type TokenVerifierOptions } from "../../hosts/node/token-verifier.js";
-import { MutableDecision, Requirement, type TokenVerifierTrace } from "../../src/verifier/index.js";
+import { MutableDecision, Requirement, type Requirements, type TokenVerifierTrace } from "../../src/verifier/index.js";
 import { PSK_IDENTITY, PSK_KEY, startIdp, type IdpFixture } from "../support/node/idp-fixture.js";
 
 const FAST = { ackTimeoutMs: 200, maxRetransmit: 2 };
@@ -59,6 +59,31 @@ test("TokenVerifier: a compiled Requirement replaces the defaults key by key too
         assert.equal(v.verifyCached(idp.wrongScope, scopeOnly, out) && out.reason, "issuer");
       }
     } finally {
+      v.close();
+    }
+  }));
+
+test("TokenVerifier: callers that alternate compiled Requirements each keep one merge (no new Requirement per call)", () =>
+  withIdp(async (idp) => {
+    const v = new TokenVerifier(options(idp, { scope: "relay.write" }));
+    const out = new MutableDecision();
+    const withOf = Requirement.prototype.with;
+    let merges = 0;
+    Requirement.prototype.with = function (this: Requirement, r: Requirements): Requirement {
+      merges++;
+      return withOf.call(this, r);
+    };
+    try {
+      assert.equal((await v.verify(idp.valid)).reason, "ok");
+      const a = new Requirement({ scope: "telemetry.read" });
+      const b = new Requirement({ subjects: "device-17" });
+      for (let i = 0; i < 4; i++) {
+        assert.equal(v.verifyCached(idp.valid, a, out) && out.reason, "scope");
+        assert.equal(v.verifyCached(idp.valid, b, out) && out.reason, "subject");
+      }
+      assert.equal(merges, 2, "one merge per Requirement, however the calls alternate");
+    } finally {
+      Requirement.prototype.with = withOf;
       v.close();
     }
   }));
