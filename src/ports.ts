@@ -40,6 +40,14 @@ export interface Endpoint {
 export interface DatagramLink {
   /** Largest datagram payload the link carries without fragmentation. */
   readonly maxDatagramSize: number;
+  /**
+   * Sends `datagram` to `to`. The link is done with the bytes when send returns: it sends them, or copies
+   * what it keeps (a queue while connecting, a socket that sends later), before returning, and never reads
+   * `datagram` again. The caller may write the buffer at once: the CoAP server engine writes its next reply
+   * into the same one (issue 13: nothing allocated per datagram). test/link/send-contract.fixture.ts checks
+   * a link for it: idpgate's UDP links (Node copies: dgram may send after a DNS step or a bind), the DTLS
+   * links (mbedtls encrypts into its own record), the reconnecting link's queue (a copy).
+   */
   send(datagram: Uint8Array, to: Endpoint): void;
   /** Registers the single receiver; `data` is valid only during the call. */
   onDatagram(receiver: (data: Uint8Array, from: Endpoint) => void): void;

@@ -9,7 +9,7 @@ import { DtlsServerSocket, type DtlsServerSocketOptions } from "./dtls/dtls-serv
 
 export interface ServerTransport {
   readonly port: number;
-  /** Sends one plaintext datagram to a peer (encrypted first when the transport is DTLS). */
+  /** Sends one plaintext datagram to a peer (encrypted first when the transport is DTLS); done with its bytes on return. */
   send(datagram: Uint8Array, to: Endpoint): void;
   onDatagram(receiver: (data: Uint8Array, from: Endpoint) => void): void;
   close(): Promise<void>;
@@ -41,7 +41,8 @@ export async function listenUdp(port: number, address = "127.0.0.1"): Promise<Se
   socket.on("message", (msg, rinfo) => receiver(view(msg), { address: rinfo.address, port: rinfo.port }));
   return {
     port: socket.address().port,
-    send: (datagram, to) => socket.send(datagram, to.port, to.address),
+    // A copy: dgram reads the bytes after send returns (DatagramLink.send: the caller may reuse its buffer).
+    send: (datagram, to) => socket.send(Buffer.from(datagram), to.port, to.address),
     onDatagram: (r) => {
       receiver = r;
     },

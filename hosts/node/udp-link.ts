@@ -85,7 +85,9 @@ export class UdpLink extends LinkReceivers implements DatagramLink {
   send(datagram: Uint8Array, to: Endpoint): void {
     if (this.#closed) return;
     this.#pending++;
-    this.#socket(isIPv6(to.address)).send(datagram, to.port, to.address, (err) => {
+    // A copy: dgram reads the bytes later (after its address lookup, or once the socket is bound), and the
+    // caller may write its buffer as soon as send returns (DatagramLink.send).
+    this.#socket(isIPv6(to.address)).send(Buffer.from(datagram), to.port, to.address, (err) => {
       if (err && !this.#closed) this.fail(err, to);
       if (--this.#pending === 0 && this.#closed && this.#options.lingerOnClose === true) this.#closeSockets();
     });
