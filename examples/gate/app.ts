@@ -210,12 +210,14 @@ class Command {
  * Reads `{"token": "...", "state": "on"|"off"}` with the bounded tokenizer into the gate's own token pool:
  * iterative (a peer's nesting cannot exhaust the XS stack, as JSON.parse's recursion did at ~230 levels of
  * a 491-byte command), at most COMMAND_MAX_DEPTH deep and COMMAND_MAX_TOKENS tokens, duplicates refused.
+ * The payload is read in place: `bytes` from `start` on (the request's datagram; no view made of it).
  * Fills `out`; false for anything that is not such a command.
  */
-function parseCommand(doc: JsonDocument, payload: Uint8Array, out: Command): boolean {
-  if (payload.length === 0 || payload.length > MAX_COMMAND_BYTES) return false;
+function parseCommand(doc: JsonDocument, bytes: Uint8Array, start: number, out: Command): boolean {
+  const length = bytes.length - start;
+  if (length === 0 || length > MAX_COMMAND_BYTES) return false;
   try {
-    doc.parse(payload, COMMAND_PARSE);
+    doc.parse(bytes, COMMAND_PARSE, start);
     if (doc.type(0) !== T_OBJECT) return false;
     const t = doc.member(0, TOKEN_MEMBER);
     const s = doc.member(0, STATE_MEMBER);
@@ -250,6 +252,8 @@ export class Gate {
     off: jsonAnswer(CONTENT, '{"state":"off"}'),
   };
   readonly #logCommands: boolean;
+  /** Resolved once: a miss's verification is queued on it (made here: a preloaded module's objects are frozen). */
+  readonly #later: Promise<void> = Promise.resolve();
   /** The requirements of the last caller (identity or address), reused while the same caller sends. */
   #callerSource: string | undefined;
   #callerByIdentity = false;
@@ -269,7 +273,7 @@ export class Gate {
       link: options.link,
       clock: options.clock,
       timers: options.timers,
-      handler: (req) => this.#route(req),
+      handler: this.#route,
       // maxBodyBytes: a Block1 command is reassembled in at most MAX_COMMAND_BYTES (4.13 past it), not 64 KB.
       // dedupReplyBytes: 32 of the largest command answers (86 B with the arena's record header) fit.
       engine: { maxPending: 8, dedupEntries: 32, dedupReplyBytes: 32 * 86, cachedAnswers: 2, maxBodyBytes: MAX_COMMAND_BYTES },
@@ -293,16 +297,18 @@ export class Gate {
     this.#o.link.close();
   }
 
-  #route(req: ServerRequest): void {
+  /** The server's handler. A field, not a method: the driver calls it directly (one frame less on the stack). */
+  readonly #route = (req: ServerRequest): void => {
     if (req.path === RELAY_PATH) {
       if (req.method === GET) this.#server.respond(req, this.#stateAnswers[this.#state]);
-      else if (req.method === POST || req.method === PUT) this.#take(req);
+      else if (req.method === POST || req.method === PUT)
+        return this.#take(req); // a tail call (XS): a frame less
       else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
     } else if (req.path === STATS_PATH && this.#o.stats !== undefined) {
       if (req.method === GET) this.#server.respond(req, jsonAnswer(CONTENT, this.#o.stats()));
       else this.#server.respond(req, METHOD_NOT_ALLOWED_ANSWER);
     } else this.#server.respond(req, NOT_FOUND_ANSWER);
-  }
+  };
 
   /**
    * Not async: a cache hit is decided and answered within this call (no promise, no async frame on the
@@ -319,7 +325,7 @@ export class Gate {
       return;
     }
     const command = this.#command;
-    if (!parseCommand(this.#commandDoc, req.payload, command)) {
+    if (!parseCommand(this.#commandDoc, req.bytes, req.payloadStart, command)) {
       this.commands++;
       this.denied++;
       this.#server.respond(req, this.#badRequest);
@@ -327,21 +333,30 @@ export class Gate {
       return;
     }
     // A hit makes no introspection, which is all the caller key limits: it gets the compiled requirements.
-    if (this.#cached(command)) {
-      this.#decided(req, command.state, this.#hit);
-      return;
-    }
-    const state = command.state; // the command object is reused by the next datagram
-    this.#o.verifier.verify(command.text, this.#callerRequirements(req.peer)).then(
-      (d) => this.#decided(req, state, d),
-      () => this.#decided(req, state, INTERNAL_DENIAL),
-    );
+    if (this.#cached(command)) return this.#decided(req, command.state, this.#hit); // a tail call, as above
+    this.#miss(req, command.state, command.text); // the command object is reused by the next datagram
+  }
+
+  /**
+   * A miss asks the provider, from a promise job of its own: the request is served within its datagram's
+   * call, above the receive path (socket -> DTLS -> CoAP) on a device's 512-slot XS stack, and `verify`'s
+   * own frames (TokenVerifier, the async Verifier, the string digest) overflowed it there on the XS test host
+   * (511 of 512 slots). `req` stays this request's until answered. Its own method: a function holding
+   * closures gets their variables allocated at each call on XS, and #take runs for every command.
+   */
+  #miss(req: ServerRequest, state: RelayState, token: string): void {
+    this.#later
+      .then(() => this.#o.verifier.verify(token, this.#callerRequirements(req.peer)))
+      .then(
+        (d) => this.#decided(req, state, d),
+        () => this.#decided(req, state, INTERNAL_DENIAL), // a verifier that threw or rejected (a bug): deny
+      );
   }
 
   /**
    * A cache hit decided into #hit (true), or false with `command.text` set to the token (then `verify`). An
    * unescaped token is tried in place first: a hit then makes no string of it (issue 13). Its own frame, off
-   * the answer's path: #take's stays small (a hit answers on a device's 512-slot stack, below the serve job).
+   * the answer's path: #take's stays small (a hit answers on a device's 512-slot stack, above the receive path).
    */
   #cached(command: Command): boolean {
     const verifier = this.#o.verifier;

@@ -5,10 +5,15 @@
  * Theory of operation:
  *  - a datagram from the link goes to `handleDatagram` at once; what the engine can answer by itself (a
  *    retransmitted CON from the deduplication table, a later Block2 block, RST, 4.02, 4.13, 2.31) is sent
- *    within that call. New requests are not served there: one promise job is queued, so the receive path
- *    (socket -> DTLS -> here) stays shallow on a device's 512-slot XS stack and holds no handler frames.
- *  - the job hands at most `maxRequestsPerWake` requests to `handler`, then queues another job if more
- *    wait, so a burst cannot starve other work.
+ *    within that call. A new request is handed to `handler` within that call too, after the engine has
+ *    returned, its body read in place from the datagram (issue 13: no promise job, no copy per datagram).
+ *    The handler runs above the receive path (socket -> DTLS -> here) on a device's 512-slot XS stack: it
+ *    answers what it can decide at once and moves deep work (a provider round trip) to a job of its own.
+ *  - a request that outlives the datagram's call (pending after its handler returned, or not served yet)
+ *    gets a copy of its body (CoapServerEngine.detach) before the call returns.
+ *  - a datagram arriving while a handler runs (a link that delivers within send) is queued, not served
+ *    inside that handler: the serving frame takes it next. One serving hands at most `maxRequestsPerWake`
+ *    requests to `handler`, then queues a promise job for the rest, so a burst cannot starve other work.
  *  - the handler answers each request with `respond(req, answer)` (within its call, or later, after its
  *    own work) or gives it up with `drop(req)` (a CON is then retransmitted by the peer and answered from
  *    nothing: the engine forgets it). A handler that throws is a bug: its request is answered 5.00.
@@ -30,6 +35,7 @@ const INTERNAL_SERVER_ERROR = makeCode(5, 0);
 
 /** What the driver needs of a link: plaintext CoAP datagrams to and from peers (a DatagramLink fits). */
 export interface CoapServerLink {
+  /** Done with the bytes when it returns, as DatagramLink.send (src/ports.ts): the engine reuses its reply buffer. */
   send(datagram: Uint8Array, to: Endpoint): void;
   onDatagram(receiver: (data: Uint8Array, from: Endpoint) => void): void;
 }
@@ -38,7 +44,11 @@ export interface CoapServerDriverOptions {
   readonly link: CoapServerLink;
   readonly clock: MonotonicClock;
   readonly timers: Timers;
-  /** Called once per request, from a promise job; answers it with `respond` or `drop`, now or later. */
+  /**
+   * Called once per request, within the call that delivered its datagram (from a promise job past
+   * maxRequestsPerWake); answers it with `respond` or `drop`, now or later. The request object is the
+   * engine's and is reused once answered (ServerRequest): keep it only while it is pending.
+   */
   readonly handler: (req: ServerRequest) => void;
   /** The engine's bounds (pending requests, deduplication, block cache, body size). */
   readonly engine?: ServerOptions;
@@ -52,16 +62,17 @@ export class CoapServerDriver {
   readonly #handler: (req: ServerRequest) => void;
   readonly #perWake: number;
   readonly #deadline: DeadlineTimer;
-  /** Bound once: the engine hands each datagram to it (no transmit object per datagram). */
-  readonly #send: (bytes: Uint8Array, to: Endpoint) => void;
-  /** Bound once: the job that serves queued requests. */
+  /** The engine hands each datagram to its send (no transmit object per datagram). */
+  readonly #link: CoapServerLink;
+  /** Bound once: the job that serves what one serving left (past maxRequestsPerWake). */
   readonly #serveJob: () => void;
   /**
-   * Resolved once: each wake-up queues its job with `#ready.then` (one reaction, ~40 slots on XS) instead of
+   * Resolved once: a job is queued with `#ready.then` (one reaction, ~40 slots on XS) instead of
    * `Promise.resolve().then` (a promise more: ~65 slots). Made here, not at module evaluation (a preloaded
    * module's objects are frozen in ROM on a device).
    */
   readonly #ready: Promise<void> = Promise.resolve();
+  /** A frame is serving requests, or a job to serve them is queued: a datagram meanwhile only queues. */
   #serving = false;
   #closed = false;
 
@@ -75,10 +86,13 @@ export class CoapServerDriver {
       this.#engine.handleTimeout(this.#clock.now());
       this.#flush();
     });
-    const link = options.link;
-    this.#send = (bytes, to) => link.send(bytes, to);
-    this.#serveJob = () => this.#serve();
-    options.link.onDatagram((data, from) => this.#receive(data, from));
+    this.#link = options.link;
+    this.#serveJob = () => {
+      this.#serving = false;
+      this.#serve();
+      this.#flush();
+    };
+    options.link.onDatagram(this.#receive);
   }
 
   /** Requests handed to the handler and not yet answered or dropped. */
@@ -111,38 +125,44 @@ export class CoapServerDriver {
     this.#deadline.cancel();
   }
 
-  #receive(data: Uint8Array, from: Endpoint): void {
+  /**
+   * The link's receiver. A field, not a method: the link calls it directly, one frame less below the handler
+   * (the whole request path runs above it on a device's 512-slot XS stack).
+   */
+  readonly #receive = (data: Uint8Array, from: Endpoint): void => {
     if (this.#closed) return;
-    this.#engine.handleDatagram(data, from, this.#clock.now());
-    if (!this.#serving) {
-      this.#serving = true;
-      void this.#ready.then(this.#serveJob);
-    }
+    this.#engine.handleDatagram(data, from, this.#clock.now(), true);
+    if (!this.#serving) this.#serve();
+    this.#engine.detach(); // `data` is the link's only during this call
     this.#flush();
-  }
+  };
 
+  /** Hands at most maxRequestsPerWake queued requests to the handler; queues a job when more may wait. */
   #serve(): void {
-    this.#serving = false;
     if (this.#closed) return;
+    this.#serving = true;
     let i = 0;
-    for (let req = this.#engine.pollEvent(); req !== undefined; req = i < this.#perWake ? this.#engine.pollEvent() : undefined) {
+    for (
+      let req = this.#engine.pollEvent();
+      req !== undefined;
+      req = i < this.#perWake && !this.#closed ? this.#engine.pollEvent() : undefined
+    ) {
       i++;
+      const id = req.id; // the object may describe a later request once answered
       try {
         this.#handler(req);
       } catch {
-        this.#engine.respond(req.id, { code: INTERNAL_SERVER_ERROR }, this.#clock.now());
+        this.#engine.respond(id, { code: INTERNAL_SERVER_ERROR }, this.#clock.now());
       }
     }
-    if (i >= this.#perWake) {
-      this.#serving = true; // more may wait: another job, so other work runs in between
-      void this.#ready.then(this.#serveJob);
-    }
-    this.#flush();
+    if (i >= this.#perWake && !this.#closed)
+      void this.#ready.then(this.#serveJob); // more may wait: other work runs first
+    else this.#serving = false;
   }
 
   #flush(): void {
     if (this.#closed) return;
-    this.#engine.transmit(this.#send);
+    this.#engine.transmit(this.#link);
     this.#deadline.set(this.#engine.pollTimeout());
   }
 }

@@ -22,6 +22,8 @@ import { decodeInto, MessageView } from "./decode.js";
 import { OptionNumber, isCritical, optionDefinition, readUint } from "./options.js";
 import { blockSize, decodeBlock, encodeBlockValue, szxAtMost, type DecodedBlock } from "./block.js";
 import { DedupTable } from "./_dedup.js";
+import { PendingRequest } from "./_pending.js";
+import { ReplyBuffer } from "./_reply-buffer.js";
 import { hexKey } from "./_ids.js";
 import { Block1Reassembly } from "./_reassembly.js";
 import { DEFAULT_TRANSMISSION_PARAMS, maxTransmitWait } from "./params.js";
@@ -29,7 +31,15 @@ import { utf8Decode } from "../utf8.js";
 import { isIdpgateError } from "../errors.js";
 import type { Endpoint } from "../ports.js";
 
+/**
+ * A request as the engine hands it out. The object is the engine's and is reused (issue 13: nothing
+ * allocated per datagram): it describes this request from `pollEvent` until the request is answered or
+ * dropped. Then its `id` reads 0 (a late `respond` with it finds nothing and returns false) until the engine
+ * hands the same object out for a later request; from then on it describes that one. Keep it while the
+ * request is pending (to answer it later), never past its answer; copy out what is needed for longer.
+ */
 export interface ServerRequest {
+  /** Unique per request (never reused); 0 once the request is answered or dropped. */
   readonly id: number;
   readonly peer: Endpoint;
   readonly method: number;
@@ -38,6 +48,14 @@ export interface ServerRequest {
   readonly query: readonly string[];
   readonly contentFormat: number | undefined;
   readonly accept: number | undefined;
+  /**
+   * The payload in place: bytes [payloadStart, bytes.length) of `bytes` (the datagram, or the body
+   * reassembled from Block1 blocks). Read through the request each time: while it is pending these stay
+   * valid (a request that outlives its datagram's call gets a copy, CoapServerEngine.detach).
+   */
+  readonly bytes: Uint8Array;
+  readonly payloadStart: number;
+  /** The payload as a view of its own (made at each read when the payload sits in its datagram). */
   readonly payload: Uint8Array;
 }
 
@@ -79,29 +97,6 @@ export interface ServerOptions {
 export const BLOCK1_TRANSFERS = 4;
 /** Default reply bytes the deduplication arena holds per entry (an answer of up to a short block). */
 export const DEDUP_REPLY_BYTES = 128;
-
-/** A request as handed to the application, with what the engine needs to answer it. */
-class PendingRequest implements ServerRequest {
-  constructor(
-    readonly id: number,
-    readonly peer: Endpoint,
-    readonly method: number,
-    readonly path: string,
-    readonly query: readonly string[],
-    readonly contentFormat: number | undefined,
-    readonly accept: number | undefined,
-    readonly payload: Uint8Array,
-    readonly type: MessageType,
-    readonly messageId: number,
-    /** The token: `tokenLength` bytes at `tokenStart` of `tokenBytes` (the engine's token table, not a copy each). */
-    readonly tokenBytes: Uint8Array,
-    readonly tokenStart: number,
-    readonly tokenLength: number,
-    readonly szx: number,
-    /** The Block1 value to echo in the answer (§2.3), or -1 for a request without Block1. */
-    readonly block1: number,
-  ) {}
-}
 
 interface CachedAnswer {
   readonly answer: ServerAnswer;
@@ -188,6 +183,12 @@ export class CoapServerEngine {
   readonly #block1: Block1Reassembly;
   /** Requests handed out and not yet answered: a fixed table of maxPending. */
   readonly #pending: (PendingRequest | undefined)[];
+  /** The request object of each pending slot, made the first time the slot is used (then reused). */
+  readonly #pool: PendingRequest[] = [];
+  /** Answers a block from the block cache (never pending, never handed out). */
+  readonly #scratch = new PendingRequest();
+  /** Pending requests whose body is read in place from the datagram being handled (detach copies them). */
+  #inPlace = 0;
   /** The tokens of pending requests: 8 bytes per pending slot. */
   readonly #tokens: Uint8Array;
   #pendingCount = 0;
@@ -206,6 +207,8 @@ export class CoapServerEngine {
   readonly #pathBytes: Uint8Array[] = [];
   #pathNext = 0;
   readonly #opts = new ReplyOptions();
+  /** What replies are written into (_reply-buffer.ts: one buffer, reused reply after reply). */
+  readonly #replies = new ReplyBuffer();
   /** Request ids handed to the application (respond(id, ...)). */
   #nextId = 1;
   /** Message IDs of NON responses: a counter of their own, so they repeat only after 65,536 responses. */
@@ -229,12 +232,31 @@ export class CoapServerEngine {
     this.#tokens = new Uint8Array(this.#maxPending * 8);
   }
 
-  handleDatagram(bytes: Uint8Array, from: Endpoint, now: number): void {
-    this.#handle(bytes, from, now);
+  /**
+   * Handles one datagram. A request it queues gets a copy of its body, unless `inPlace`: then the request
+   * reads the body from `bytes`, and the caller keeps `bytes` unchanged until it calls `detach()`, which
+   * copies the bodies of the requests still pending (the server driver serves a request within the
+   * datagram's call, so a command answered there is never copied).
+   */
+  handleDatagram(bytes: Uint8Array, from: Endpoint, now: number, inPlace = false): void {
+    this.#handle(bytes, from, now, inPlace);
     this.#view.bytes = EMPTY; // the view does not keep the datagram (and what it carries) alive
+    if (this.#scratch.tokenBytes !== EMPTY) this.#scratch.release(); // nor the block cache's scratch request
   }
 
-  #handle(bytes: Uint8Array, from: Endpoint, now: number): void {
+  /** Gives every pending request that reads its body in place (handleDatagram's `inPlace`) a copy of it. */
+  detach(): void {
+    for (let i = 0; this.#inPlace > 0 && i < this.#maxPending; i++) {
+      const p = this.#pending[i];
+      if (p === undefined || !p.inPlace) continue;
+      p.bytes = p.bytes.slice(p.payloadStart);
+      p.payloadStart = 0;
+      p.inPlace = false;
+      this.#inPlace--;
+    }
+  }
+
+  #handle(bytes: Uint8Array, from: Endpoint, now: number, inPlace: boolean): void {
     const m = this.#view;
     let ok: boolean;
     try {
@@ -259,7 +281,7 @@ export class CoapServerEngine {
       if (reply !== undefined) this.#queue(reply, from);
       return; // still pending (the answer will come once), or its answer was not kept (never re-executed)
     }
-    this.#accept(m, from, now);
+    return this.#accept(m, from, now, inPlace); // a tail call (XS): #handle's frame is gone below the request path
   }
 
   /** Duplicates left unanswered because their reply could not be kept in the arena (_dedup.ts). */
@@ -267,7 +289,7 @@ export class CoapServerEngine {
     return this.#dedup.lost;
   }
 
-  #accept(m: MessageView, from: Endpoint, now: number): void {
+  #accept(m: MessageView, from: Endpoint, now: number, inPlace: boolean): void {
     let query: string[] | undefined;
     let contentFormat: number | undefined;
     let accept: number | undefined;
@@ -305,8 +327,8 @@ export class CoapServerEngine {
     if (blockNum > 0) {
       const cached = this.#blocks.get(cacheKey(from, m.code, path));
       if (cached !== undefined && cached.expires > now) {
-        const p = this.#request(0, m, from, path, NO_QUERY, undefined, undefined, EMPTY, m.bytes, m.tokenStart, szx, -1);
-        return this.#answer(p, cached.answer, cached.etag, blockNum, now);
+        const p = this.#scratch.fill(0, m, from, path, NO_QUERY, undefined, undefined, EMPTY, 0, m.bytes, m.tokenStart, szx, -1);
+        return this.#answer(p, cached.answer, cached.etag, blockNum, now); // a tail call (XS): one frame less
       }
     }
     // RFC 7959 §4: a body (or an announced Size1) past the limit is refused up front, with the limit in Size1.
@@ -348,60 +370,24 @@ export class CoapServerEngine {
     while (this.#pending[slot] !== undefined) slot++; // one is free: #pendingCount < #maxPending
     const tokenStart = slot * 8;
     for (let k = 0; k < m.tokenLength; k++) this.#tokens[tokenStart + k] = m.bytes[m.tokenStart + k]!;
-    const body = payload ?? m.bytes.slice(m.payloadStart);
-    const req = this.#request(
-      this.#nextId++,
-      m,
-      from,
-      path,
-      query ?? NO_QUERY,
-      contentFormat,
-      accept,
-      body,
-      this.#tokens,
-      tokenStart,
-      szx,
-      echo,
-    );
+    if (slot === this.#pool.length) this.#pool.push(new PendingRequest()); // slots fill from 0: dense
+    const req = this.#pool[slot]!;
+    const id = this.#nextId++;
+    const q = query ?? NO_QUERY;
+    if (payload !== undefined) req.fill(id, m, from, path, q, contentFormat, accept, payload, 0, this.#tokens, tokenStart, szx, echo);
+    else if (!inPlace)
+      req.fill(id, m, from, path, q, contentFormat, accept, m.bytes.slice(m.payloadStart), 0, this.#tokens, tokenStart, szx, echo);
+    else {
+      req.fill(id, m, from, path, q, contentFormat, accept, m.bytes, m.payloadStart, this.#tokens, tokenStart, szx, echo);
+      req.inPlace = true;
+      this.#inPlace++;
+    }
     this.#pending[slot] = req;
     this.#pendingCount++;
     this.#dedup.record(from, m.messageId, now);
     if (this.#evTail === this.#events.length) this.#events.push(req);
     else this.#events[this.#evTail] = req;
     this.#evTail++;
-  }
-
-  #request(
-    id: number,
-    m: MessageView,
-    from: Endpoint,
-    path: string,
-    query: readonly string[],
-    contentFormat: number | undefined,
-    accept: number | undefined,
-    payload: Uint8Array,
-    tokenBytes: Uint8Array,
-    tokenStart: number,
-    szx: number,
-    block1: number,
-  ): PendingRequest {
-    return new PendingRequest(
-      id,
-      from,
-      m.code,
-      path,
-      query,
-      contentFormat,
-      accept,
-      payload,
-      m.type,
-      m.messageId,
-      tokenBytes,
-      tokenStart,
-      m.tokenLength,
-      szx,
-      block1,
-    );
   }
 
   /** The Uri-Path segments joined with "/": a path seen recently is the same string again, not decoded anew. */
@@ -459,6 +445,7 @@ export class CoapServerEngine {
       this.#blocks.set(cacheKey(pending.peer, pending.method, pending.path), { answer, etag, expires: now + this.#lifetime });
     }
     this.#answer(pending, answer, etag, 0, now);
+    pending.release(); // after the answer, which reads it
     return true;
   }
 
@@ -469,6 +456,7 @@ export class CoapServerEngine {
       if (p !== undefined && p.id === id) {
         this.#pending[i] = undefined;
         this.#pendingCount--;
+        if (p.inPlace) this.#inPlace--;
         return p;
       }
     }
@@ -477,7 +465,7 @@ export class CoapServerEngine {
 
   /** Forgets request `id` without answering (a provider that drops requests); its retransmissions stay ignored. */
   drop(id: number): void {
-    this.#take(id);
+    this.#take(id)?.release();
   }
 
   #answer(p: PendingRequest, answer: ServerAnswer, etag: Uint8Array, num: number, now: number): void {
@@ -500,7 +488,7 @@ export class CoapServerEngine {
       o.uints[U_BLOCK2] = encodeBlockValue({ num, more, szx: p.szx });
       if (num === 0) o.uints[U_SIZE2] = payload.length;
     }
-    this.#reply(p.peer, p.type, p.messageId, p.tokenBytes, p.tokenStart, p.tokenLength, answer.code, body, now);
+    return this.#reply(p.peer, p.type, p.messageId, p.tokenBytes, p.tokenStart, p.tokenLength, answer.code, body, now);
   }
 
   /**
@@ -521,7 +509,7 @@ export class CoapServerEngine {
     const con = requestType === MessageType.CON;
     const type = con ? MessageType.ACK : MessageType.NON;
     const messageId = con ? requestMid : (this.#nonMessageId = (this.#nonMessageId + 1) & 0xffff);
-    const bytes = new Uint8Array(this.#encodeOptions(null, 4 + tokenLength) + (payload.length > 0 ? 1 + payload.length : 0));
+    const bytes = this.#replies.take(this.#encodeOptions(null, 4 + tokenLength) + (payload.length > 0 ? 1 + payload.length : 0));
     bytes[0] = 0x40 | (type << 4) | tokenLength;
     bytes[1] = code;
     bytes[2] = messageId >> 8;
@@ -533,7 +521,9 @@ export class CoapServerEngine {
       bytes.set(payload, i + 1);
     }
     this.#queue(bytes, peer);
-    this.#dedup.keep(peer, requestMid, bytes, now);
+    // Calls in tail position here and above are tail calls on XS (strict code): the answer path runs above
+    // the receive path on a device's 512-slot stack, and each one leaves a frame less.
+    return this.#dedup.keep(peer, requestMid, bytes, now);
   }
 
   /** Writes the options of #opts at `i` (or counts them, `out` null); returns their end. */
@@ -578,21 +568,28 @@ export class CoapServerEngine {
     this.#txTail++;
   }
 
-  /** The next datagram to send, or undefined. */
+  /** The next datagram to send (its bytes the caller's to keep), or undefined. */
   pollTransmit(): ServerTransmit | undefined {
     if (this.#txHead === this.#txTail) return undefined;
-    const t = { bytes: this.#txBytes[this.#txHead]!, to: this.#txTo[this.#txHead]! };
+    let bytes = this.#txBytes[this.#txHead]!;
+    const to = this.#txTo[this.#txHead]!;
     this.#advanceTransmit();
-    return t;
+    if (this.#replies.sent(bytes)) bytes = bytes.slice(); // the reply buffer is written again by the next reply
+    return { bytes, to };
   }
 
-  /** Hands every queued datagram to `send`, in order (pollTransmit without an object per datagram). */
-  transmit(send: (bytes: Uint8Array, to: Endpoint) => void): void {
+  /**
+   * Hands every queued datagram to `link.send`, in order (pollTransmit without an object per datagram; the
+   * link's own method, no closure frame between). `send` must be done with the bytes when it returns
+   * (DatagramLink.send): a reply's buffer is written again.
+   */
+  transmit(link: { send(bytes: Uint8Array, to: Endpoint): void }): void {
     while (this.#txHead !== this.#txTail) {
       const bytes = this.#txBytes[this.#txHead]!;
       const to = this.#txTo[this.#txHead]!;
       this.#advanceTransmit();
-      send(bytes, to);
+      link.send(bytes, to);
+      this.#replies.sent(bytes);
     }
   }
 

@@ -167,13 +167,13 @@ function literalEnd(
 }
 
 /**
- * Tokenizes `input` into `t` (capacity tokens); returns the token count. Throws JsonError. `text`: the
- * input as plain text (see above), or undefined.
+ * Tokenizes `input` from `start` to its end into `t` (capacity tokens); returns the token count. Throws
+ * JsonError. `text`: the input as plain text (see above), or undefined.
  */
-export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, maxDepth: number, text?: string): number {
+export function tokenize(input: Uint8Array, t: Int32Array, capacity: number, maxDepth: number, text?: string, start = 0): number {
   special = nextBackslash = nextLf = nextCr = nextTab = -1;
   const len = input.length;
-  let pos = 0;
+  let pos = start;
   let count = 0;
   let parent = -1;
   let depth = 0;

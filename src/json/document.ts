@@ -79,16 +79,24 @@ export class JsonDocument {
 
   /**
    * Tokenizes one complete JSON text (a single top-level value, any type). Returns the token count;
-   * token 0 is the root. On error the document is empty and a JsonError is thrown.
+   * token 0 is the root. On error the document is empty and a JsonError is thrown. `start`: where the text
+   * begins in `input` (it runs to the end: a CoAP payload read in place in its datagram); offsets stay
+   * offsets into `input`. A text past 0 is read in byte mode only (`text: false`): the bytes before it
+   * (a datagram's header) are not text.
    */
-  parse(input: Uint8Array, options?: JsonParseOptions): number {
+  parse(input: Uint8Array, options?: JsonParseOptions, start = 0): number {
     this.#count = 0;
     this.#text = undefined;
+    if (start !== 0) {
+      // Checked only past 0 (a provider's answer parses from 0 and pays one comparison): no call on the way.
+      if (!(start >>> 0 === start && start <= input.length)) throw new RangeError("start must be an offset into the input");
+      if (options?.text !== false) throw new RangeError("a text at an offset is read in byte mode (text: false)");
+    }
     const maxBytes = options?.maxBytes ?? JSON_MAX_INPUT_BYTES;
-    if (input.length > maxBytes)
-      throw new JsonError("json.too_large", maxBytes, `input of ${input.length} bytes is above the limit of ${maxBytes}`);
+    const length = input.length - start;
+    if (length > maxBytes) throw new JsonError("json.too_large", maxBytes, `input of ${length} bytes is above the limit of ${maxBytes}`);
     const text = options?.text === false ? undefined : plainText(input);
-    const count = tokenize(input, this.#t, this.capacity, options?.maxDepth ?? JSON_MAX_DEPTH, text);
+    const count = tokenize(input, this.#t, this.capacity, options?.maxDepth ?? JSON_MAX_DEPTH, text, start);
     this.#input = input;
     this.#text = text;
     this.#count = count;

@@ -184,3 +184,56 @@ test("CoapServerEngine: NON responses carry message IDs of their own, unique ove
   }
   assert.equal(distinct, responses);
 });
+
+test("CoapServerEngine: a request's body is a copy, unless handled in place; detach() copies what still reads the datagram", () => {
+  const server = new CoapServerEngine();
+  const copied = request(0x300);
+  server.handleDatagram(copied, PEER, 0);
+  copied.fill(0);
+  const a = server.pollEvent()!;
+  assert.equal(utf8Decode(a.payload), '{"token":"t"}', "copied by default: the caller's buffer is free at once");
+  const inPlace = request(0x301);
+  server.handleDatagram(inPlace, PEER, 0, true);
+  const b = server.pollEvent()!;
+  assert.equal(b.bytes, inPlace, "read in place from the datagram");
+  assert.equal(utf8Decode(inPlace, b.payloadStart), '{"token":"t"}');
+  server.detach();
+  assert.ok(b.bytes !== inPlace, "detached: a copy of its own");
+  inPlace.fill(0);
+  assert.equal(utf8Decode(b.payload), '{"token":"t"}');
+  assert.equal(b.payloadStart, 0);
+  assert.equal(server.respond(b.id, { code: CREATED }, 0), true);
+  assert.equal(server.respond(a.id, { code: CREATED }, 0), true);
+  assert.deepEqual(
+    sent(server).map((t) => t.m.messageId),
+    [0x301, 0x300],
+  );
+});
+
+test("CoapServerEngine: polled replies are the caller's to keep; transmit's send must be done with its bytes when it returns", () => {
+  const server = new CoapServerEngine();
+  const answer = (id: number, text: string): void => void server.respond(id, { code: CREATED, payload: utf8Encode(text) }, 0);
+  server.handleDatagram(request(0x310), PEER, 0);
+  server.handleDatagram(request(0x311), PEER, 0);
+  const [a, b] = [server.pollEvent()!, server.pollEvent()!];
+  answer(a.id, "first");
+  answer(b.id, "other"); // queued while the first waits: the two replies do not share bytes
+  assert.deepEqual(
+    sent(server).map((t) => utf8Decode(t.m.payload)),
+    ["first", "other"],
+  );
+  // transmit: a send that kept the bytes (against DatagramLink.send) would see them written again.
+  const kept: Uint8Array[] = [];
+  const copies: string[] = [];
+  const keep = (bytes: Uint8Array): void => {
+    kept.push(bytes);
+    copies.push(utf8Decode(decodeMessage(bytes.slice())!.payload));
+  };
+  for (let mid = 0x320; mid < 0x322; mid++) {
+    server.handleDatagram(request(mid), PEER, 0);
+    answer(server.pollEvent()!.id, mid === 0x320 ? "AAAAA" : "BBBBB");
+    server.transmit({ send: keep });
+  }
+  assert.deepEqual(copies, ["AAAAA", "BBBBB"], "each reply was whole when handed to send");
+  assert.equal(utf8Decode(decodeMessage(kept[0]!)!.payload), "BBBBB", "the reply buffer is reused: keeping it is a link's bug");
+});

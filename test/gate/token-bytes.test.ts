@@ -77,3 +77,29 @@ test("gate: a non-ASCII token (not taken in place) is still answered from the ca
   assert.equal(idp.calls, 1);
   gate.close();
 });
+
+test("gate: a hit is answered within its datagram's call; a miss asks the provider only from a later job", async () => {
+  const { link, idp, gate } = setup();
+  const miss = relayCommand(utf8Encode('{"token":"tok-later","state":"on"}'));
+  let callsInside = -1;
+  let sentInside = -1;
+  await Promise.resolve().then(() => {
+    link.receive(miss);
+    callsInside = idp.calls;
+    sentInside = link.sent.length;
+  });
+  assert.equal(callsInside, 0, "the miss's verification had not started when the datagram's call returned");
+  assert.equal(sentInside, 0);
+  for (let i = 0; i < 12 && link.sent.length === 0; i++) await Promise.resolve();
+  assert.equal(idp.calls, 1);
+  assert.equal(link.sent.length, 1, "answered once the provider did");
+  const hit = relayCommand(utf8Encode('{"token":"tok-later","state":"off"}'));
+  await Promise.resolve().then(() => {
+    link.receive(hit);
+    sentInside = link.sent.length;
+  });
+  assert.equal(sentInside, 2, "the hit's answer left within its datagram's call");
+  assert.ok(utf8Decode(decodeMessage(link.sent[1]!)!.payload).includes('"fromCache":true'));
+  assert.equal(gate.state, "off");
+  gate.close();
+});
