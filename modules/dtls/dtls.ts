@@ -19,6 +19,7 @@ import type { IdpgateError } from "../../src/errors.js";
 import { DtlsError, faultOf } from "../../src/link/dtls-error.js";
 import type { DtlsServerEvent, DtlsServerSessions } from "../../src/link/dtls-server-sessions.js";
 import type { DtlsBindingOptions, DtlsBindingServerOptions } from "../../src/link/dtls-binding-options.js";
+import { ViewsByLength } from "../../src/views-by-length.js";
 import type {} from "./native.js";
 
 export { DtlsError };
@@ -34,17 +35,23 @@ export type DtlsEvent =
   | { readonly type: "data"; readonly data: Uint8Array }
   | { readonly type: "closed"; readonly error?: IdpgateError };
 
-/** Runs a native call; an Error thrown by the binding (with .code) becomes a DtlsError. */
+/** What a native call threw: an Error of the binding (with .code) becomes a DtlsError. */
+function typed(e: unknown): unknown {
+  const x = e as { code?: unknown; fault?: unknown; alert?: unknown };
+  if (typeof x.code !== "string" || !x.code.startsWith("dtls.")) return e;
+  const alert = typeof x.alert === "number" ? x.alert : -1;
+  return new DtlsError(x.code, faultOf(x.fault), alert >= 0 ? `${x.code} (alert ${alert})` : x.code, alert);
+}
+
+/**
+ * Runs a native call; an Error thrown by the binding becomes a DtlsError. The server's per-datagram calls use
+ * try/catch with `typed` in place instead: a closure a call is an allocation a datagram on XS (issue 13).
+ */
 function call<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    const x = e as { code?: unknown; fault?: unknown; alert?: unknown };
-    if (typeof x.code === "string" && x.code.startsWith("dtls.")) {
-      const alert = typeof x.alert === "number" ? x.alert : -1;
-      throw new DtlsError(x.code, faultOf(x.fault), alert >= 0 ? `${x.code} (alert ${alert})` : x.code, alert);
-    }
-    throw e;
+    throw typed(e);
   }
 }
 
@@ -152,17 +159,27 @@ export type DtlsServerOptions = Omit<DtlsBindingServerOptions, "role" | "serverN
 /** Peers are string keys the caller chooses (at most 64 bytes), e.g. "address|port" (`peerKey`). */
 export type { DtlsServerEvent };
 
-interface NativeServerEvent {
-  readonly kind: number;
-  readonly peer: string;
-  readonly data?: ArrayBuffer;
-  readonly code?: string;
-  readonly alert: number;
+/** What the native poll writes into (xs_dtls_server_poll_into): one object per server, filled event after event. */
+interface PollState {
+  peer: string;
+  length: number;
+  alert: number;
+  code: string | undefined;
 }
 
-/** The datagram of a transmit or data event (the binding always gives one; an empty one is possible). */
-function payload(ev: NativeServerEvent): Uint8Array {
-  return new Uint8Array(ev.data ?? new ArrayBuffer(0));
+/** The poll buffer's first size: one record under the links' 1152-byte datagram bound. It grows for a larger one. */
+const POLL_BUFFER_BYTES = 1152;
+
+interface TransmitEvent {
+  readonly type: "transmit";
+  peer: string;
+  data: Uint8Array;
+}
+
+interface DataEvent {
+  readonly type: "data";
+  peer: string;
+  data: Uint8Array;
 }
 
 /**
@@ -172,6 +189,22 @@ function payload(ev: NativeServerEvent): Uint8Array {
  * Inputs: handleDatagram(bytes, peer, now), handleTimeout(now). Outputs: pollEvent() in order, pollTimeout().
  */
 export class DtlsServer extends Native("xs_dtls_server_destructor") implements DtlsServerSessions {
+  readonly #state: PollState = { peer: "", length: 0, alert: -1, code: undefined };
+  readonly #views = new ViewsByLength(new ArrayBuffer(POLL_BUFFER_BYTES));
+  /** The transmit event, filled again at each: the driver sends its bytes before it polls again (issue 13). */
+  readonly #transmit: TransmitEvent = { type: "transmit", peer: "", data: new Uint8Array(0) };
+  /** The data event, filled again at each; its bytes are the event's own (a copy). */
+  readonly #data: DataEvent = { type: "data", peer: "", data: new Uint8Array(0) };
+  /**
+   * The natives of the per-datagram calls, looked up once: on the test host each `native("...")` evaluates its
+   * name, a string made at every call in a module that is not preloaded (a device's are in flash).
+   */
+  readonly #feed = native("xs_dtls_server_feed");
+  readonly #pollInto = native("xs_dtls_server_poll_into");
+  readonly #nextTimeout = native("xs_dtls_server_next_timeout");
+  readonly #write = native("xs_dtls_server_write");
+  readonly #count = native("xs_dtls_server_count");
+
   constructor(o: DtlsServerOptions) {
     super();
     call(() => native("xs_dtls_server_init").call(this, { ...o, role: "server" }));
@@ -179,7 +212,11 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") implements D
 
   /** Throws dtls.session_limit when a newcomer that proved its address finds no room. */
   handleDatagram(bytes: Uint8Array | ArrayBuffer, peer: string, now: number): void {
-    call(() => native("xs_dtls_server_feed").call(this, peer, bytes, now));
+    try {
+      this.#feed.call(this, peer, bytes, now);
+    } catch (e) {
+      throw typed(e);
+    }
   }
 
   handleTimeout(now: number): void {
@@ -187,36 +224,72 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") implements D
   }
 
   pollTimeout(): number | undefined {
-    const t = call(() => native("xs_dtls_server_next_timeout").call(this) as number);
+    let t: number;
+    try {
+      t = this.#nextTimeout.call(this) as number;
+    } catch (e) {
+      throw typed(e);
+    }
     return t < 0 ? undefined : t;
   }
 
+  /**
+   * The next event. A transmit or data event is one object filled again at each of its kind: read it before the
+   * next pollEvent. A transmit's bytes are a view of the server's poll buffer, as short-lived (the driver sends
+   * them at once; DatagramLink.send is done with them when it returns); a data event's bytes are a copy, the
+   * event's own: the request path above may keep reading them while the reply it sends polls this server again.
+   */
   pollEvent(): DtlsServerEvent | undefined {
-    const ev = call(() => native("xs_dtls_server_poll").call(this) as NativeServerEvent | undefined);
-    if (ev === undefined) return undefined;
-    switch (ev.kind) {
-      case 1:
-        return { type: "transmit", peer: ev.peer, data: payload(ev) };
-      case 2: {
-        const identity = payload(ev); // the PSK identity the peer authenticated with (empty: none)
-        return identity.length === 0 ? { type: "connected", peer: ev.peer } : { type: "connected", peer: ev.peer, identity };
+    const s = this.#state;
+    let kind: number;
+    try {
+      kind = this.#pollInto.call(this, s, this.#views.buffer) as number;
+      if (kind < 0) {
+        this.#views.reset(new ArrayBuffer(-kind));
+        kind = this.#pollInto.call(this, s, this.#views.buffer) as number;
       }
-      case 3:
-        return { type: "data", peer: ev.peer, data: payload(ev) };
+    } catch (e) {
+      throw typed(e);
+    }
+    switch (kind) {
+      case 0:
+        return undefined;
+      case 1: {
+        const t = this.#transmit;
+        t.peer = s.peer;
+        t.data = this.#views.view(s.length);
+        return t;
+      }
+      case 2: {
+        // The PSK identity the peer authenticated with (empty: none).
+        if (s.length === 0) return { type: "connected", peer: s.peer };
+        return { type: "connected", peer: s.peer, identity: new Uint8Array(this.#views.buffer.slice(0, s.length)) };
+      }
+      case 3: {
+        const d = this.#data;
+        d.peer = s.peer;
+        d.data = new Uint8Array(this.#views.buffer.slice(0, s.length));
+        return d;
+      }
       default: {
-        if (ev.code === undefined) return { type: "closed", peer: ev.peer };
-        const message = ev.alert >= 0 ? `${ev.code} (alert ${ev.alert})` : ev.code;
+        const code = s.code;
+        if (code === undefined) return { type: "closed", peer: s.peer };
+        const message = s.alert >= 0 ? `${code} (alert ${s.alert})` : code;
         return {
           type: "closed",
-          peer: ev.peer,
-          error: new DtlsError(ev.code, faultOf(native("xs_dtls_error_fault")(ev.code)), message, ev.alert),
+          peer: s.peer,
+          error: new DtlsError(code, faultOf(native("xs_dtls_error_fault")(code)), message, s.alert),
         };
       }
     }
   }
 
   write(data: Uint8Array | ArrayBuffer, peer: string, now: number): void {
-    call(() => native("xs_dtls_server_write").call(this, peer, data, now));
+    try {
+      this.#write.call(this, peer, data, now);
+    } catch (e) {
+      throw typed(e);
+    }
   }
 
   /** Queues close_notify to one peer; its "closed" event follows. */
@@ -226,7 +299,11 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") implements D
 
   /** Sessions held (cookie exchanges in progress not counted). */
   get sessionCount(): number {
-    return call(() => native("xs_dtls_server_count").call(this) as number);
+    try {
+      return this.#count.call(this) as number;
+    } catch (e) {
+      throw typed(e);
+    }
   }
 
   /** Frees the C server and its sessions now (the destructor would at collection); safe twice. */

@@ -272,7 +272,8 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
   }
 
   #handle(ev: Exclude<DtlsServerEvent, { type: "data" }>): void {
-    if (ev.type === "transmit") this.#raw.send(ev.data, endpointOfKey(ev.peer));
+    // A peer's own endpoint: no parse of its key (and no Endpoint) a datagram; a newcomer's cookie exchange has none.
+    if (ev.type === "transmit") this.#raw.send(ev.data, this.#peers.get(ev.peer)?.endpoint ?? endpointOfKey(ev.peer));
     else if (ev.type === "closed") this.#ended(ev.peer, ev.error);
     else {
       const peer = this.#peers.get(ev.peer);

@@ -26,6 +26,11 @@ export interface DtlsServerSessions {
   handleTimeout(now: number): void;
   /** When handleTimeout must next be called (the `now` clock), or undefined. */
   pollTimeout(): number | undefined;
+  /**
+   * The next event, or undefined. A binding may fill one object again at each poll (the XS one does, issue 13):
+   * read an event's fields before polling again. A transmit's `data` may be valid only until the next poll (send
+   * it at once); a data event's `data` stays valid (a request read in place may outlive a nested poll).
+   */
   pollEvent(): DtlsServerEvent | undefined;
   /** Encrypts one plaintext datagram to a connected peer. */
   write(data: Uint8Array, peer: string, now: number): void;

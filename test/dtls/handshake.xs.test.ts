@@ -134,6 +134,45 @@ async function declareTests(): Promise<void> {
     b.free();
   });
 
+  test("DtlsServer: transmit and data events are filled again poll after poll; a data event's bytes stay its own", () => {
+    const psk = { psks: [{ identity: bytes("device-1"), psk: KEY }], ...TIMERS };
+    const srv = new DtlsServer({ ...psk, maxSessions: 2, idleTimeoutMs: 0, evictLeastRecent: false });
+    const a = new DtlsSession({ role: "client", ...psk });
+    const b = new DtlsSession({ role: "client", ...psk });
+    a.start(0);
+    exchange(srv, a, "10.0.0.1|5000", 0);
+    b.start(0);
+    exchange(srv, b, "10.0.0.2|6000", 0);
+    assert.equal(a.pollEvent()?.type, "connected");
+    assert.equal(b.pollEvent()?.type, "connected");
+    // Two records from A, read one after the other: the first event's bytes survive the second poll.
+    a.write(bytes("first"), 1);
+    a.write(bytes("second!"), 1);
+    for (let d = a.pollTransmit(); d; d = a.pollTransmit()) srv.handleDatagram(d, "10.0.0.1|5000", 1);
+    const one = srv.pollEvent();
+    const two = srv.pollEvent();
+    assert.ok(one?.type === "data" && two?.type === "data", `events ${one?.type} ${two?.type}`);
+    assert.equal(one, two, "one data event object, filled again");
+    assert.equal(String.fromCharCode(...two.data), "second!");
+    // Replies to two peers: the transmit event names each peer in turn (the key string changes with it).
+    srv.write(bytes("to a"), "10.0.0.1|5000", 2);
+    srv.write(bytes("to b, longer"), "10.0.0.2|6000", 2);
+    const t1 = srv.pollEvent();
+    assert.ok(t1?.type === "transmit" && t1.peer === "10.0.0.1|5000", `t1 ${t1?.type} ${t1?.peer}`);
+    const first = t1.data.slice();
+    const t2 = srv.pollEvent();
+    assert.ok(t2?.type === "transmit" && t2.peer === "10.0.0.2|6000" && t2.data.length > first.length, `t2 ${t2?.type} ${t2?.peer}`);
+    a.handleDatagram(first, 2);
+    b.handleDatagram(t2.data, 2);
+    const ga = a.pollEvent();
+    const gb = b.pollEvent();
+    assert.ok(ga?.type === "data" && String.fromCharCode(...ga.data) === "to a");
+    assert.ok(gb?.type === "data" && String.fromCharCode(...gb.data) === "to b, longer");
+    srv.free();
+    a.free();
+    b.free();
+  });
+
   test("bad options throw typed errors", () => {
     let code = "";
     try {

@@ -50,3 +50,33 @@ test("DeadlineTimer keeps one host timer for the latest deadline and fires once"
   timers.run();
   assert.equal(fired, 1, "cancel cancels");
 });
+
+test("DeadlineTimer: a deadline moved later keeps the armed timer and re-arms when it fires, never calling early", () => {
+  const clock = new FakeClock(1000);
+  const timers = new FakeTimers(clock);
+  let fired = 0;
+  const d = new DeadlineTimer(timers, clock, () => fired++);
+  d.set(1200);
+  for (let at = 1210; at <= 1400; at += 10) d.set(at); // an idle timeout pushed on by every datagram
+  assert.equal(timers.scheduled, 1, "no timer per later deadline");
+  clock.set(1200);
+  timers.run();
+  assert.equal(fired, 0, "the old time came: not due yet");
+  assert.equal(timers.scheduled, 2, "re-armed once, for the rest");
+  clock.set(1399);
+  timers.run();
+  assert.equal(fired, 0);
+  clock.set(1400);
+  timers.run();
+  assert.equal(fired, 1);
+  d.set(1600);
+  d.set(1700);
+  d.set(1500); // earlier than the one armed: a timer of its own
+  assert.equal(timers.scheduled, 4);
+  clock.set(1500);
+  timers.run();
+  assert.equal(fired, 2, "the earlier deadline fires at its time");
+  clock.advance(1000);
+  timers.run();
+  assert.equal(fired, 2, "and only once");
+});

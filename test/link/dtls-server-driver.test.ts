@@ -167,6 +167,23 @@ test("DtlsServerDriver: a peer silent for idleTimeoutMs is closed with close_not
   assert.equal(timers.armed, 0, "no timer once nothing is pending");
 });
 
+test("DtlsServerDriver: a peer heard all along is never expired, its datagrams arm no timer each, and silence still expires it", () => {
+  const { socket, driver, timers, clock, closes } = setup({ idleTimeoutMs: 10_000 });
+  connect(socket, peer(1));
+  const schedule = timers.schedule.bind(timers);
+  let scheduled = 0;
+  timers.schedule = (ms, fn) => (scheduled++, schedule(ms, fn));
+  for (let i = 0; i < 300; i++) {
+    timers.runUntil(clock.now() + 100); // 30 s of datagrams every 100 ms: three idle timeouts' worth
+    socket.receive("data:ping", peer(1));
+  }
+  assert.deepEqual(closes, [], "heard within every idle timeout");
+  assert.ok(scheduled <= 6, `${scheduled} timers armed in 30 s: not one a datagram`);
+  assert.equal(driver.sessionCount, 1);
+  timers.runUntil(clock.now() + 10_000);
+  assert.deepEqual(closes, ["40001:dtls.idle_timeout"], "silent for the idle timeout: closed, on time");
+});
+
 test("DtlsServerDriver: idleTimeoutMs 0 never expires a peer", () => {
   const { socket, driver, timers, clock } = setup({ idleTimeoutMs: 0 });
   connect(socket, peer(1));

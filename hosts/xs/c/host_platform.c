@@ -314,6 +314,7 @@ void fxAbort(txMachine* the, int status)
 		if (gHost.armed)
 			fprintf(stderr, "xs: chunks %ld bytes (limit %zu), slots %ld (limit %zu)\n",
 				(long)the->currentChunksSize, gHost.chunkLimit, (long)(the->currentHeapCount - gHost.slotBallast), gHost.slotLimit);
+		hostDumpFrames(the); /* where the program was when the heap ran out */
 		code = HOST_EXIT_MEMORY_FULL;
 		break;
 	case XS_STACK_OVERFLOW_EXIT:

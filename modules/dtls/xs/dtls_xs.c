@@ -407,37 +407,46 @@ void xs_dtls_server_next_timeout(xsMachine* the)
 	xsmcSetNumber(xsResult, (double)dtls_server_next_timeout(_server(the)));
 }
 
-/* poll(): undefined, or { kind: 1 transmit | 2 connected | 3 data | 4 closed, peer, data?, code?, alert };
- * data is the datagram, or for connected the PSK identity the peer used. */
-void xs_dtls_server_poll(xsMachine* the)
+/*
+ * pollInto(state, buffer): the next event into `state` (`kind`, `length`, `alert`; `peer`, set only when it
+ * changed; `code` on a failure's CLOSED, else undefined) and its bytes (a datagram, or the PSK identity of
+ * CONNECTED) into `buffer`, an ArrayBuffer. Returns the kind, 0 for none, or -length when the bytes do not fit
+ * `buffer` (the event stays: call again with one that holds them). While the peer stays the same and the bytes
+ * fit, nothing is allocated (issue 13: the gate's datagram path); poll() above makes an object an event.
+ */
+void xs_dtls_server_poll_into(xsMachine* the)
 {
 	dtls_server_event ev;
-	int r = dtls_server_poll(_server(the), &ev, NULL, 0);
-	if (r == 0)
+	uint8_t* buffer = xsmcToArrayBuffer(xsArg(1));
+	size_t capacity = (size_t)xsmcGetArrayBufferLength(xsArg(1));
+	int r = dtls_server_poll(_server(the), &ev, capacity > 0 ? buffer : NULL, capacity);
+	if (r == 0) {
+		xsmcSetInteger(xsResult, 0);
 		return;
-	xsmcVars(2);
+	}
 	if (r == DTLS_ERR_BUFFER_TOO_SMALL) {
-		/* a datagram waits: take it into a buffer of its size (the event stays until then) */
-		xsmcSetArrayBuffer(xsVar(0), NULL, ev.len);
-		r = dtls_server_poll(_server(the), &ev, xsmcToArrayBuffer(xsVar(0)), ev.len);
-	} else if (r == 1 && (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA || ev.kind == DTLS_EV_CONNECTED)) {
-		xsmcSetArrayBuffer(xsVar(0), NULL, 0); /* an empty datagram */
+		xsmcSetInteger(xsResult, -(xsIntegerValue)ev.len);
+		return;
 	}
 	if (r != 1)
 		_throw(the, r < 0 ? r : DTLS_ERR_INTERNAL, -1);
-	xsmcSetNewObject(xsResult);
-	xsmcSetInteger(xsVar(1), (int)ev.kind);
-	xsmcSet(xsResult, xsID("kind"), xsVar(1));
-	xsmcSetStringBuffer(xsVar(1), (char *)ev.peer, (xsIntegerValue)ev.peer_len);
-	xsmcSet(xsResult, xsID("peer"), xsVar(1));
-	if (ev.kind == DTLS_EV_TRANSMIT || ev.kind == DTLS_EV_DATA || ev.kind == DTLS_EV_CONNECTED)
-		xsmcSet(xsResult, xsID("data"), xsVar(0)); /* connected: the PSK identity (empty: none) */
-	if (ev.kind == DTLS_EV_CLOSED && ev.code != 0) {
-		xsmcSetString(xsVar(1), (char *)dtls_error_code(ev.code));
-		xsmcSet(xsResult, xsID("code"), xsVar(1));
+	xsmcVars(1);
+	xsmcGet(xsVar(0), xsArg(0), xsID("peer"));
+	if ((xsmcTypeOf(xsVar(0)) != xsStringType) || (strlen(xsmcToString(xsVar(0))) != ev.peer_len)
+			|| memcmp(xsmcToString(xsVar(0)), ev.peer, ev.peer_len)) {
+		xsmcSetStringBuffer(xsVar(0), (char *)ev.peer, (xsIntegerValue)ev.peer_len);
+		xsmcSet(xsArg(0), xsID("peer"), xsVar(0));
 	}
-	xsmcSetInteger(xsVar(1), ev.alert);
-	xsmcSet(xsResult, xsID("alert"), xsVar(1));
+	xsmcSetInteger(xsVar(0), (ev.kind == DTLS_EV_CLOSED) ? 0 : (xsIntegerValue)ev.len);
+	xsmcSet(xsArg(0), xsID("length"), xsVar(0));
+	xsmcSetInteger(xsVar(0), ev.alert);
+	xsmcSet(xsArg(0), xsID("alert"), xsVar(0));
+	if ((ev.kind == DTLS_EV_CLOSED) && (ev.code != 0))
+		xsmcSetString(xsVar(0), (char *)dtls_error_code(ev.code));
+	else
+		xsmcSetUndefined(xsVar(0));
+	xsmcSet(xsArg(0), xsID("code"), xsVar(0));
+	xsmcSetInteger(xsResult, (xsIntegerValue)ev.kind);
 }
 
 /* write(peer, bytes, now) */
