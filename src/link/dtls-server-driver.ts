@@ -84,7 +84,17 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
   readonly #maxSessions: number;
   readonly #idleMs: number;
   readonly #maxEvents: number;
+  /** Least recently heard first (a Map keeps insertion order: a peer heard is moved to the end). */
   readonly #peers = new Map<string, Peer>();
+  /** The key of the peer heard last (the Map's last), while it is in the Map: hearing it again moves nothing. */
+  #newest: string | undefined = undefined;
+  /** The least recently heard peer's heardAt as last looked up (at most its own), and whether the order changed since. */
+  #oldestHeardAt: number | undefined = undefined;
+  #oldestStale = true;
+  /** The last endpoint given a key and its key: a command and its reply, peer after peer, make no string each. */
+  #keyAddress = "";
+  #keyPort = -1;
+  #key = "";
   /** Peers we closed whose "closed" event is still to come, and why we closed them. */
   readonly #ending = new Map<string, Ending>();
   readonly #tally: RefusalTally;
@@ -133,7 +143,7 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
 
   /** The PSK identity `peer`'s session authenticated with, while it is connected. */
   peerIdentity(peer: Endpoint): string | undefined {
-    return this.#peers.get(peerKey(peer))?.identity;
+    return this.#peers.get(this.#keyOf(peer))?.identity;
   }
 
   onConnection(receiver: (peer: Endpoint) => void): void {
@@ -147,7 +157,7 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
 
   send(datagram: Uint8Array, to: Endpoint): void {
     if (this.#closed) return;
-    const key = peerKey(to);
+    const key = this.#keyOf(to);
     if (this.#peers.get(key)?.connected !== true) {
       this.fail(new DtlsError("dtls.closed", "caller", "no DTLS session with this peer"), to);
       return;
@@ -187,7 +197,7 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
   readonly #receive = (data: Uint8Array, from: Endpoint): void => {
     if (this.#closed) return;
     const now = this.#clock.now();
-    const key = peerKey(from);
+    const key = this.#keyOf(from);
     const before = this.#sessions.sessionCount;
     try {
       this.#sessions.handleDatagram(data, key, now);
@@ -197,17 +207,33 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
     }
     const peer = this.#peers.get(key);
     if (peer !== undefined) {
-      this.#peers.delete(key); // heard: to the end of the least-recently-heard order
-      this.#peers.set(key, peer);
+      if (key !== this.#newest) {
+        this.#peers.delete(key); // heard: to the end of the least-recently-heard order
+        this.#peers.set(key, peer);
+        this.#newest = key;
+        this.#oldestStale = true;
+      }
       peer.heardAt = now;
     } else if (this.#sessions.sessionCount > before) {
       // The C core admitted a newcomer that returned its cookie: it holds the spare slot.
       this.#peers.set(key, { endpoint: from, heardAt: now, connected: false, identity: undefined });
+      this.#newest = key;
+      this.#oldestStale = true;
       this.#admitted++;
       if (this.#peers.size > this.#maxSessions) this.#evictLeastRecent(now);
     }
     this.#pump();
   };
+
+  /** peerKey(e), made once for a run of datagrams from and to the same endpoint. */
+  #keyOf(e: Endpoint): string {
+    if (e.port !== this.#keyPort || e.address !== this.#keyAddress) {
+      this.#key = peerKey(e);
+      this.#keyAddress = e.address;
+      this.#keyPort = e.port;
+    }
+    return this.#key;
+  }
 
   #evictLeastRecent(now: number): void {
     const victim = this.#peers.keys().next();
@@ -220,6 +246,8 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
   /** Closes `key`'s session for `why`; its "closed" event follows from the server. */
   #end(key: string, why: Ending, now: number): void {
     if (!this.#peers.delete(key)) return;
+    if (key === this.#newest) this.#newest = undefined;
+    this.#oldestStale = true;
     this.#ending.set(key, why);
     try {
       this.#sessions.closePeer(key, now);
@@ -234,6 +262,7 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
     if (this.#closed) return;
     const now = this.#clock.now();
     this.#more = false;
+    this.#oldestStale = true; // an idle deadline from a time earlier than the peer's own: look it up again
     this.#sessions.handleTimeout(now);
     if (this.#idleMs > 0)
       for (
@@ -291,6 +320,8 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
       // A session that followed its client to a new address (Connection ID): the C core keys it anew.
       peer = { endpoint: endpointOfKey(key), heardAt: this.#clock.now(), connected: true, identity: undefined };
       this.#peers.set(key, peer);
+      this.#newest = key;
+      this.#oldestStale = true;
     }
     return peer?.connected === true ? peer.endpoint : undefined;
   }
@@ -299,6 +330,8 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
     const why = this.#ending.get(key);
     this.#ending.delete(key);
     this.#peers.delete(key);
+    if (key === this.#newest) this.#newest = undefined;
+    this.#oldestStale = true;
     const now = this.#clock.now();
     let reason = error;
     if (why === "evicted") reason = new DtlsError("dtls.session_limit", "environment", "replaced by a newer peer (least recently heard)");
@@ -314,8 +347,16 @@ export class DtlsServerDriver extends LinkReceivers implements DatagramLink {
       return;
     }
     let at = this.#sessions.pollTimeout();
-    const oldest = this.#peers.values().next();
-    if (this.#idleMs > 0 && oldest.done !== true) at = earliest(at, oldest.value.heardAt + this.#idleMs);
+    if (this.#idleMs > 0) {
+      // The least recently heard peer's time, looked up only when the order changed (an iterator a lookup):
+      // hearing the newest again leaves the cached time earlier than its own, and an early wake re-arms.
+      if (this.#oldestStale) {
+        const oldest = this.#peers.values().next();
+        this.#oldestHeardAt = oldest.done === true ? undefined : oldest.value.heardAt;
+        this.#oldestStale = false;
+      }
+      if (this.#oldestHeardAt !== undefined) at = earliest(at, this.#oldestHeardAt + this.#idleMs);
+    }
     this.#deadline.set(earliest(at, this.#tally.pollTimeout()));
   }
 }

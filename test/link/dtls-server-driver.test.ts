@@ -10,11 +10,15 @@ import { utf8Decode, utf8Encode } from "../../src/utf8.js";
 import { FAKE_HANDSHAKE_DEADLINE_MS, FakeDtlsServer } from "./fake-dtls-server.fixture.js";
 
 /** The socket side: what the driver sent, and a way to receive as if from a peer. */
+const SENT_KEPT = 64;
+
 class MemorySocket extends LinkReceivers implements DatagramLink {
   readonly maxDatagramSize = 1500;
+  /** The last SENT_KEPT datagrams sent: a log of every one would be the suite's memory, not the driver's (XS runs it in a device's budget). */
   readonly sent: { text: string; to: string }[] = [];
   closed = false;
   send(datagram: Uint8Array, to: Endpoint): void {
+    if (this.sent.length === SENT_KEPT) this.sent.shift();
     this.sent.push({ text: utf8Decode(datagram), to: `${to.address}:${to.port}` });
   }
   close(): void {
