@@ -141,20 +141,12 @@ interface DtlsServerLinkClass {
  * the device's work: a ciphertext datagram in, decrypted, served, the reply encrypted and sent.
  */
 async function overDtls(): Promise<void> {
-  const { NativeTokenDigest } = await import("../../modules/digest/token_digest.js");
   const { DtlsSession } = await import("../../modules/dtls/dtls.js");
   // The device glue is compiled against Moddable's typings: reached by a computed specifier, typed by its use.
   const { DtlsServerLink } = (await import(MODDABLE)) as { DtlsServerLink: DtlsServerLinkClass };
   const identity = utf8Encode("bench-operator");
   const key = Uint8Array.of(0x10, 0x21, 0x32, 0x43, 0x54, 0x65, 0x76, 0x87, 0x98, 0xa9, 0xba, 0xcb, 0xdc, 0xed, 0xfe, 0x0f);
-  const mapper = new AnswerMapper();
-  const verifier = new Verifier({
-    introspector: { introspect: async () => mapper.map({ code: 65, contentFormat: 50, payload: ANSWER }) },
-    clock,
-    wallClock: { now: () => 1_700_000_000_000 + clock.t },
-    digest: new NativeTokenDigest(),
-    cacheEntries: 16,
-  });
+  const verifier = await hitVerifier();
   const raw = new CiphertextLink();
   const link = new DtlsServerLink({ raw, psk: { identity, key }, clock, timers });
   const gate = new Gate({ link, verifier, clock, timers, scope: "relay.write", log: () => {}, logCommands: false });
@@ -175,13 +167,7 @@ async function overDtls(): Promise<void> {
     if (d === undefined || client.pollTransmit() !== undefined) throw new Error("one record a command expected");
     records.push(d);
   }
-  let target = 0;
-  const send = (i: number): void => {
-    target = raw.sent + 1;
-    clock.t += 5;
-    raw.receiver!(records[i]!, PEER);
-  };
-  const answered = (): boolean => raw.sent >= target;
+  const { send, answered } = deliverer(raw, records);
   await measured(0, WARM_UP, send, answered);
   if (gate.allowed !== WARM_UP) throw new Error(`DTLS warm-up: ${gate.allowed} of ${WARM_UP} allowed`);
   const run = await measured(WARM_UP, COMMANDS, send, answered);
@@ -273,17 +259,35 @@ async function coldPath(): Promise<void> {
   );
 }
 
-/** One gate, warmed up and measured; `logCommands`: whether it builds its per-command log line. */
-async function scenario(logCommands: boolean): Promise<void> {
+/** Steps for `measured`: datagram i to the link's receiver from PEER, done once the link has sent one reply more. */
+function deliverer(link: FakeLink, datagrams: readonly Uint8Array[]): { send: (i: number) => void; answered: () => boolean } {
+  let target = 0;
+  return {
+    send: (i) => {
+      target = link.sent + 1;
+      clock.t += 5;
+      link.receiver!(datagrams[i]!, PEER);
+    },
+    answered: () => link.sent >= target,
+  };
+}
+
+/** The gates' verifier: native digest, every token's introspection answered at once by the answer above. */
+async function hitVerifier(): Promise<Verifier> {
   const { NativeTokenDigest } = await import("../../modules/digest/token_digest.js");
   const mapper = new AnswerMapper();
-  const verifier = new Verifier({
+  return new Verifier({
     introspector: { introspect: async () => mapper.map({ code: 65, contentFormat: 50, payload: ANSWER }) },
     clock,
     wallClock: { now: () => 1_700_000_000_000 + clock.t },
     digest: new NativeTokenDigest(),
     cacheEntries: 16,
   });
+}
+
+/** One gate, warmed up and measured; `logCommands`: whether it builds its per-command log line. */
+async function scenario(logCommands: boolean): Promise<void> {
+  const verifier = await hitVerifier();
   const link = new FakeLink();
   let logged = 0;
   // The device's log is `trace`; here the lines are built and dropped.
@@ -298,13 +302,7 @@ async function scenario(logCommands: boolean): Promise<void> {
   });
   const datagrams: Uint8Array[] = [];
   for (let i = 0; i < WARM_UP + 3 * COMMANDS; i++) datagrams.push(command(i, i % 2 === 0 ? "on" : "off"));
-  let target = 0;
-  const send = (i: number): void => {
-    target = link.sent + 1;
-    clock.t += 5;
-    link.receiver!(datagrams[i]!, PEER);
-  };
-  const answered = (): boolean => link.sent >= target;
+  const { send, answered } = deliverer(link, datagrams);
   await measured(0, WARM_UP, send, answered);
   if (gate.allowed !== WARM_UP) throw new Error(`warm-up: ${gate.allowed} of ${WARM_UP} allowed`);
   const run = await measured(WARM_UP, COMMANDS, send, answered);
