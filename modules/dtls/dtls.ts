@@ -190,10 +190,13 @@ interface DataEvent {
  */
 export class DtlsServer extends Native("xs_dtls_server_destructor") implements DtlsServerSessions {
   readonly #state: PollState = { peer: "", length: 0, alert: -1, code: undefined };
-  readonly #views = new ViewsByLength(new ArrayBuffer(POLL_BUFFER_BYTES));
+  /** Datagrams to send, polled one after the other (views of one buffer, sized once, by length). */
+  readonly #toSend = new ViewsByLength(new ArrayBuffer(POLL_BUFFER_BYTES));
+  /** Received plaintext: its own buffer, which no transmit poll writes (a reply is sent while a request is read). */
+  readonly #received = new ViewsByLength(new ArrayBuffer(POLL_BUFFER_BYTES));
   /** The transmit event, filled again at each: the driver sends its bytes before it polls again (issue 13). */
   readonly #transmit: TransmitEvent = { type: "transmit", peer: "", data: new Uint8Array(0) };
-  /** The data event, filled again at each; its bytes are the event's own (a copy). */
+  /** The data event, filled again at each. */
   readonly #data: DataEvent = { type: "data", peer: "", data: new Uint8Array(0) };
   /**
    * The natives of the per-datagram calls, looked up once: on the test host each `native("...")` evaluates its
@@ -234,19 +237,21 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") implements D
   }
 
   /**
-   * The next event. A transmit or data event is one object filled again at each of its kind: read it before the
-   * next pollEvent. A transmit's bytes are a view of the server's poll buffer, as short-lived (the driver sends
-   * them at once; DatagramLink.send is done with them when it returns); a data event's bytes are a copy, the
-   * event's own: the request path above may keep reading them while the reply it sends polls this server again.
+   * The next event (DtlsServerSessions.pollEvent). A transmit or data event is one object filled again at each of
+   * its kind, its bytes a view of one of the server's two buffers (nothing allocated, issue 13): a transmit's are
+   * valid until the next poll (the driver sends them at once; DatagramLink.send is done with them when it
+   * returns), a data event's until the next data event, which `holdData` keeps back while they are being read.
    */
-  pollEvent(): DtlsServerEvent | undefined {
+  pollEvent(holdData = false): DtlsServerEvent | undefined {
     const s = this.#state;
     let kind: number;
     try {
-      kind = this.#pollInto.call(this, s, this.#views.buffer) as number;
+      kind = this.#pollInto.call(this, s, this.#toSend.buffer, this.#received.buffer, holdData) as number;
       if (kind < 0) {
-        this.#views.reset(new ArrayBuffer(-kind));
-        kind = this.#pollInto.call(this, s, this.#views.buffer) as number;
+        // Larger than one record under the links' datagram bound: either buffer may be the one it needs.
+        if (-kind > this.#toSend.buffer.byteLength) this.#toSend.reset(new ArrayBuffer(-kind));
+        if (-kind > this.#received.buffer.byteLength) this.#received.reset(new ArrayBuffer(-kind));
+        kind = this.#pollInto.call(this, s, this.#toSend.buffer, this.#received.buffer, holdData) as number;
       }
     } catch (e) {
       throw typed(e);
@@ -257,18 +262,18 @@ export class DtlsServer extends Native("xs_dtls_server_destructor") implements D
       case 1: {
         const t = this.#transmit;
         t.peer = s.peer;
-        t.data = this.#views.view(s.length);
+        t.data = this.#toSend.view(s.length);
         return t;
       }
       case 2: {
         // The PSK identity the peer authenticated with (empty: none).
         if (s.length === 0) return { type: "connected", peer: s.peer };
-        return { type: "connected", peer: s.peer, identity: new Uint8Array(this.#views.buffer.slice(0, s.length)) };
+        return { type: "connected", peer: s.peer, identity: new Uint8Array(this.#received.buffer.slice(0, s.length)) };
       }
       case 3: {
         const d = this.#data;
         d.peer = s.peer;
-        d.data = new Uint8Array(this.#views.buffer.slice(0, s.length));
+        d.data = this.#received.view(s.length);
         return d;
       }
       default: {

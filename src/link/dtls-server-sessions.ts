@@ -27,11 +27,14 @@ export interface DtlsServerSessions {
   /** When handleTimeout must next be called (the `now` clock), or undefined. */
   pollTimeout(): number | undefined;
   /**
-   * The next event, or undefined. A binding may fill one object again at each poll (the XS one does, issue 13):
-   * read an event's fields before polling again. A transmit's `data` may be valid only until the next poll (send
-   * it at once); a data event's `data` stays valid (a request read in place may outlive a nested poll).
+   * The next event, or undefined. A binding may fill one object again at each poll and lend its bytes from
+   * buffers of its own (the XS one does, issue 13): read an event's fields before polling again; a transmit's
+   * `data` may be valid only until the next poll (send it at once), a data event's until the next data event.
+   * `holdData`: the caller is still reading a data event's bytes (the driver polls again, for the reply it sends,
+   * from inside their delivery): a binding that lends them must then keep the next data event back (undefined
+   * while one waits) and give it at a later poll without `holdData`; one that copies may ignore the flag.
    */
-  pollEvent(): DtlsServerEvent | undefined;
+  pollEvent(holdData?: boolean): DtlsServerEvent | undefined;
   /** Encrypts one plaintext datagram to a connected peer. */
   write(data: Uint8Array, peer: string, now: number): void;
   /** Queues close_notify to one peer; its "closed" event follows. */

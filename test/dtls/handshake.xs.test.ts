@@ -134,7 +134,7 @@ async function declareTests(): Promise<void> {
     b.free();
   });
 
-  test("DtlsServer: transmit and data events are filled again poll after poll; a data event's bytes stay its own", () => {
+  test("DtlsServer: events filled again poll after poll, their bytes lent; holdData keeps the next plaintext back", () => {
     const psk = { psks: [{ identity: bytes("device-1"), psk: KEY }], ...TIMERS };
     const srv = new DtlsServer({ ...psk, maxSessions: 2, idleTimeoutMs: 0, evictLeastRecent: false });
     const a = new DtlsSession({ role: "client", ...psk });
@@ -145,13 +145,20 @@ async function declareTests(): Promise<void> {
     exchange(srv, b, "10.0.0.2|6000", 0);
     assert.equal(a.pollEvent()?.type, "connected");
     assert.equal(b.pollEvent()?.type, "connected");
-    // Two records from A, read one after the other: the first event's bytes survive the second poll.
+    // Two records from A. While the first is being read, a poll with holdData gives a transmit (the reply) but
+    // not the second record, whose bytes would overwrite the first's; the next poll without it does.
     a.write(bytes("first"), 1);
     a.write(bytes("second!"), 1);
     for (let d = a.pollTransmit(); d; d = a.pollTransmit()) srv.handleDatagram(d, "10.0.0.1|5000", 1);
     const one = srv.pollEvent();
+    assert.ok(one?.type === "data" && String.fromCharCode(...one.data) === "first");
+    srv.write(bytes("reply"), "10.0.0.1|5000", 1);
+    const reply = srv.pollEvent(true);
+    assert.ok(reply?.type === "transmit", `a transmit while holding, not ${reply?.type}`);
+    assert.equal(srv.pollEvent(true), undefined, "the second record waits");
+    assert.equal(String.fromCharCode(...one.data), "first", "the first record's bytes are intact");
     const two = srv.pollEvent();
-    assert.ok(one?.type === "data" && two?.type === "data", `events ${one?.type} ${two?.type}`);
+    assert.ok(two?.type === "data", `then the second record, not ${two?.type}`);
     assert.equal(one, two, "one data event object, filled again");
     assert.equal(String.fromCharCode(...two.data), "second!");
     // Replies to two peers: the transmit event names each peer in turn (the key string changes with it).

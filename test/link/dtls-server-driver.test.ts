@@ -188,6 +188,28 @@ test("DtlsServerDriver: a peer heard all along is never expired, its datagrams a
   assert.deepEqual(closes, ["40001:dtls.idle_timeout"], "silent for the idle timeout: closed, on time");
 });
 
+test("DtlsServerDriver: plaintext is delivered one datagram at a time, even when the receiver replies from inside", () => {
+  // The binding lends each datagram's bytes from one buffer (the fake does, as the XS one): a reply sent from
+  // within a delivery pumps the driver again, which must not deliver the next datagram over the one being read.
+  const { socket, driver } = setup();
+  connect(socket, peer(1));
+  let depth = 0;
+  let deepest = 0;
+  const seen: string[] = [];
+  driver.onDatagram((data, from) => {
+    depth++;
+    deepest = Math.max(deepest, depth);
+    const before = utf8Decode(data);
+    driver.send(utf8Encode(`re:${before}`), from);
+    seen.push(`${before}/${utf8Decode(data)}`); // the bytes as they were, after the reply went out
+    depth--;
+  });
+  socket.receive("burst:3", peer(1));
+  assert.deepEqual(seen, ["b0/b0", "b1/b1", "b2/b2"]);
+  assert.equal(deepest, 1, "no delivery inside another");
+  assert.deepEqual(socket.to(peer(1)).slice(-3), ["enc:re:b0", "enc:re:b1", "enc:re:b2"]);
+});
+
 test("DtlsServerDriver: idleTimeoutMs 0 never expires a peer", () => {
   const { socket, driver, timers, clock } = setup({ idleTimeoutMs: 0 });
   connect(socket, peer(1));

@@ -5,6 +5,8 @@
  * of records. A client's datagrams: "hello" (no cookie), "hello+cookie", "finish:<identity>", "data:<text>",
  * "burst:<n>" (n data events at once), "close_notify". The server sends "hvr", "flight", "enc:<text>",
  * "close_notify".
+ * Like the XS binding, it lends a data event's bytes from one buffer of its own, which the next data event fills,
+ * and keeps that next one back while the caller says it is still reading (pollEvent(holdData)).
  */
 import { IdpgateError } from "../../src/errors.js";
 import { utf8Decode, utf8Encode } from "../../src/utf8.js";
@@ -22,6 +24,8 @@ export class FakeDtlsServer implements DtlsServerSessions {
   readonly maxSessions: number;
   readonly #sessions = new Map<string, FakeSession>();
   readonly #events: DtlsServerEvent[] = [];
+  /** Where a data event's bytes are lent from. */
+  readonly #lent = new Uint8Array(256);
   freed = false;
 
   /** What the driver asked for. */
@@ -71,10 +75,13 @@ export class FakeDtlsServer implements DtlsServerSessions {
     return at;
   }
 
-  pollEvent(): DtlsServerEvent | undefined {
+  pollEvent(holdData = false): DtlsServerEvent | undefined {
+    if (holdData && this.#events[0]?.type === "data") return undefined;
     const ev = this.#events.shift();
     if (ev?.type === "closed") this.#sessions.delete(ev.peer);
-    return ev;
+    if (ev?.type !== "data") return ev;
+    this.#lent.set(ev.data);
+    return { type: "data", peer: ev.peer, data: this.#lent.subarray(0, ev.data.length) };
   }
 
   write(data: Uint8Array, peer: string): void {

@@ -408,25 +408,46 @@ void xs_dtls_server_next_timeout(xsMachine* the)
 }
 
 /*
- * pollInto(state, buffer): the next event into `state` (`kind`, `length`, `alert`; `peer`, set only when it
- * changed; `code` on a failure's CLOSED, else undefined) and its bytes (a datagram, or the PSK identity of
- * CONNECTED) into `buffer`, an ArrayBuffer. Returns the kind, 0 for none, or -length when the bytes do not fit
- * `buffer` (the event stays: call again with one that holds them). While the peer stays the same and the bytes
- * fit, nothing is allocated (issue 13: the gate's datagram path); poll() above makes an object an event.
+ * pollInto(state, transmitBuffer, dataBuffer, holdData): the next event into `state` (`kind`, `length`, `alert`;
+ * `peer`, set only when it changed; `code` on a failure's CLOSED, else undefined) and its bytes into one of two
+ * ArrayBuffers: a datagram to send into `transmitBuffer`, received plaintext (or CONNECTED's PSK identity) into
+ * `dataBuffer`. Returns the kind; 0 for none, or, with `holdData`, when the next event would write `dataBuffer`
+ * (it waits for a later poll: the caller is still reading the bytes it holds); -length when the bytes do not fit
+ * their buffer (the event stays). The event is first looked at without a buffer (dtls_server_poll with no room
+ * leaves a datagram queued), then taken into the buffer of its kind. While the peer stays the same and the bytes
+ * fit, nothing is allocated (issue 13: the gate's datagram path); DtlsServer.pollEvent makes an event of it.
  */
 void xs_dtls_server_poll_into(xsMachine* the)
 {
 	dtls_server_event ev;
-	uint8_t* buffer = xsmcToArrayBuffer(xsArg(1));
-	size_t capacity = (size_t)xsmcGetArrayBufferLength(xsArg(1));
-	int r = dtls_server_poll(_server(the), &ev, capacity > 0 ? buffer : NULL, capacity);
+	dtls_server* srv = _server(the);
+	int hold = (xsmcArgc > 3) && xsmcTest(xsArg(3));
+	int r = dtls_server_poll(srv, &ev, NULL, 0);
 	if (r == 0) {
 		xsmcSetInteger(xsResult, 0);
 		return;
 	}
 	if (r == DTLS_ERR_BUFFER_TOO_SMALL) {
-		xsmcSetInteger(xsResult, -(xsIntegerValue)ev.len);
-		return;
+		int transmit = (ev.kind == DTLS_EV_TRANSMIT);
+		uint8_t* buffer;
+		size_t capacity;
+		if (hold && !transmit) {
+			xsmcSetInteger(xsResult, 0);
+			return;
+		}
+		if (transmit) {
+			buffer = xsmcToArrayBuffer(xsArg(1));
+			capacity = (size_t)xsmcGetArrayBufferLength(xsArg(1));
+		}
+		else {
+			buffer = xsmcToArrayBuffer(xsArg(2));
+			capacity = (size_t)xsmcGetArrayBufferLength(xsArg(2));
+		}
+		if (ev.len > capacity) {
+			xsmcSetInteger(xsResult, -(xsIntegerValue)ev.len);
+			return;
+		}
+		r = dtls_server_poll(srv, &ev, buffer, capacity);
 	}
 	if (r != 1)
 		_throw(the, r < 0 ? r : DTLS_ERR_INTERNAL, -1);
