@@ -167,7 +167,11 @@ interface PollState {
   code: string | undefined;
 }
 
-/** The poll buffer's first size: one record under the links' 1152-byte datagram bound. It grows for a larger one. */
+/**
+ * The poll buffers' first size: the server link's datagram bound (DTLS_SERVER_MAX_DATAGRAM of
+ * src/link/dtls-server-driver.ts, not imported: the binding stays below the driver, which loads it). They grow
+ * for a larger record.
+ */
 const POLL_BUFFER_BYTES = 1152;
 
 interface TransmitEvent {

@@ -138,6 +138,7 @@ static void _releaseSetAsideSlots(txMachine* the)
 	/* Unreachable once unhooked: the next collection frees them. */
 	fxToInstance(the, &gSlotBallast)->next = C_NULL;
 	the->currentHeapCount -= (txSize)gHost.slotBallast;
+	the->peakHeapCount -= (txSize)gHost.slotBallast; /* counted in since they were set aside */
 	gHost.slotBallast = 0;
 }
 
